@@ -1,0 +1,408 @@
+// Package core hosts the v86 project's x86 CPU, compiled to WebAssembly
+// (npm package v86, pinned version), in wazero. It loads and verifies the
+// module, rewrites its table import, supplies the 21 functions it imports
+// (port and MMIO accesses, time, timers) by calling a Host, and offers typed
+// access to the CPU's state and guest RAM.
+//
+// A Core is not safe for concurrent use: one goroutine owns it, and the Host
+// is called on that goroutine from inside MainLoop.
+package core
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Version is the pinned v86 release whose core this package hosts.
+const Version = "0.5.462"
+
+// WasmSHA256 is the sha256 of build/v86.wasm in the pinned npm package.
+const WasmSHA256 = "aa0d0e149d6b60063b85de4871e78505637ce92821e14a9f9802c4008ba2336e"
+
+// TableSize is the function table's size: 1024 slots for the module's own
+// indirect functions, then 900 for JIT-compiled blocks (as v86's loader).
+const TableSize = 1024 + 900
+
+// MaxMemory is the largest guest RAM the core can allocate (it traps at 2 GiB).
+const MaxMemory = 2047 << 20
+
+// LFBAddress is the fixed physical address of the SVGA linear framebuffer.
+const LFBAddress = 0xE0000000
+
+// Offsets of the CPU's state in wasm memory (the core's global_pointers).
+const (
+	offRegisters     = 64
+	offFlags         = 120
+	offACPIEnabled   = 552
+	offIP            = 556
+	offInHLT         = 616
+	offInstrCounter  = 664
+	offSreg          = 668
+	offSvgaDirtyMin  = 716
+	offSvgaDirtyMax  = 720
+	offSegOffsets    = 736
+	offProtectedMode = 800
+	offMemorySize    = 812
+	offCurrentTSC    = 960
+)
+
+// Host is the rest of the PC, as the core sees it. Every method is called on
+// the goroutine that called MainLoop (or Reset).
+type Host interface {
+	PortRead(port uint16, size int) uint32
+	PortWrite(port uint16, size int, v uint32)
+	// MMIORead and MMIOWrite serve physical addresses the core does not
+	// hold: the VGA window 0xA0000–0xBFFFF and anything at or above the end
+	// of RAM other than the LFB, local APIC and IOAPIC.
+	MMIORead(addr uint32, size int) uint32
+	MMIOWrite(addr uint32, size int, v uint32)
+	// Now is the guest clock in milliseconds (the core's microtick).
+	Now() float64
+	// RunTimers runs device timers at now and returns the milliseconds until
+	// the next device event.
+	RunTimers(now float64) float64
+	// Log receives the core's console messages.
+	Log(msg string)
+}
+
+// Engine compiles v86.wasm once and makes cores from it. It is safe for
+// concurrent use.
+type Engine struct {
+	wasm  []byte
+	cache wazero.CompilationCache
+	mu    sync.Mutex
+}
+
+// LoadEngine reads and verifies the core at path and prepares it for
+// compilation, with wazero's compilation cache in cacheDir ("" for none).
+func LoadEngine(path, cacheDir string) (*Engine, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("core: %w (run 'make setup' to fetch v86 %s)", err, Version)
+	}
+	sum := sha256.Sum256(b)
+	if hex.EncodeToString(sum[:]) != WasmSHA256 {
+		return nil, fmt.Errorf("core: %s is not v86 %s's v86.wasm (sha256 %s)", path, Version, hex.EncodeToString(sum[:8]))
+	}
+	wasm, err := rewriteTable(b, TableSize)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{wasm: wasm}
+	if cacheDir != "" {
+		if c, err := wazero.NewCompilationCacheWithDir(cacheDir); err == nil {
+			e.cache = c
+		}
+	}
+	if e.cache == nil {
+		e.cache = wazero.NewCompilationCache()
+	}
+	return e, nil
+}
+
+// Options configure a new core.
+type Options struct {
+	MemorySize    uint32 // guest RAM in bytes, at most MaxMemory
+	VGAMemorySize uint32 // LFB bytes: a power of two, at least 8 MiB
+	ACPI          bool   // local APIC and IOAPIC
+	JIT           bool
+}
+
+// Core is one instance of the CPU.
+type Core struct {
+	ctx  context.Context
+	rt   wazero.Runtime
+	mod  api.Module
+	mem  api.Memory
+	host Host
+	acpi bool
+
+	ramBase uint32
+	ramSize uint32
+	lfbBase uint32
+	lfbSize uint32
+
+	fnMainLoop, fnReset, fnRaise, fnLower, fnDirty, fnAPICTimer api.Function
+	fnFill, fnMarkDirty, fnReadTSC, fnSetTSC                    api.Function
+	stack                                                       [8]uint64
+}
+
+// ErrTrap wraps a wasm trap inside the core: the instance is unusable.
+var ErrTrap = errors.New("core: the CPU core crashed")
+
+// New instantiates a core with its own wazero runtime and initialises it:
+// memory, LFB, ACPI and a CPU reset. The BIOS is not loaded.
+func (e *Engine) New(host Host, o Options) (*Core, error) {
+	if o.MemorySize == 0 || o.MemorySize > MaxMemory {
+		return nil, fmt.Errorf("core: memory size %d MiB out of range (1..2047 MiB)", o.MemorySize>>20)
+	}
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCompilationCache(e.cache).WithCloseOnContextDone(false))
+	c := &Core{ctx: ctx, rt: rt, host: host, acpi: o.ACPI}
+	if err := c.instantiateHost(); err != nil {
+		rt.Close(ctx)
+		return nil, err
+	}
+	e.mu.Lock()
+	compiled, err := rt.CompileModule(ctx, e.wasm)
+	e.mu.Unlock()
+	if err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("core: compile: %w", err)
+	}
+	mod, err := rt.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName("v86").WithStartFunctions())
+	if err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("core: instantiate: %w", err)
+	}
+	c.mod = mod
+	c.mem = mod.Memory()
+	for name, p := range map[string]*api.Function{
+		"main_loop": &c.fnMainLoop, "reset_cpu": &c.fnReset, "device_raise_irq": &c.fnRaise,
+		"device_lower_irq": &c.fnLower, "jit_dirty_cache": &c.fnDirty, "apic_timer": &c.fnAPICTimer,
+		"svga_fill_pixel_buffer": &c.fnFill, "svga_mark_dirty": &c.fnMarkDirty,
+		"read_tsc": &c.fnReadTSC, "set_tsc": &c.fnSetTSC,
+	} {
+		if *p = mod.ExportedFunction(name); *p == nil {
+			rt.Close(ctx)
+			return nil, fmt.Errorf("core: export %s missing: not v86 %s", name, Version)
+		}
+	}
+	if err := c.init(o); err != nil {
+		rt.Close(ctx)
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Core) call(name string, args ...uint64) (uint64, error) {
+	f := c.mod.ExportedFunction(name)
+	if f == nil {
+		return 0, fmt.Errorf("core: export %s missing", name)
+	}
+	r, err := f.Call(c.ctx, args...)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", ErrTrap, name, err)
+	}
+	if len(r) > 0 {
+		return r[0], nil
+	}
+	return 0, nil
+}
+
+// init follows the core's init order.
+func (c *Core) init(o Options) error {
+	if _, err := c.call("rust_init"); err != nil {
+		return err
+	}
+	c.ramSize = o.MemorySize
+	c.mem.WriteUint32Le(offMemorySize, o.MemorySize)
+	base, err := c.call("allocate_memory", uint64(o.MemorySize))
+	if err != nil {
+		return err
+	}
+	c.ramBase = uint32(base)
+	vga := o.VGAMemorySize
+	if vga == 0 {
+		vga = 16 << 20
+	}
+	lfb, err := c.call("svga_allocate_memory", uint64(vga))
+	if err != nil {
+		return err
+	}
+	c.lfbBase, c.lfbSize = uint32(lfb), vga
+	if !o.JIT {
+		if _, err := c.call("set_jit_config", 0, 1); err != nil {
+			return err
+		}
+	}
+	if o.ACPI {
+		c.mem.WriteByte(offACPIEnabled, 1)
+	}
+	return c.Reset()
+}
+
+// Reset resets the CPU (not RAM, not devices) and checks that the state
+// offsets this package relies on hold what a reset leaves there.
+func (c *Core) Reset() error {
+	if _, err := c.call("reset_cpu"); err != nil {
+		return err
+	}
+	cs, _ := c.mem.ReadUint16Le(offSreg + 2)
+	csBase, _ := c.mem.ReadUint32Le(offSegOffsets + 4)
+	ip, _ := c.mem.ReadUint32Le(offIP)
+	ms, _ := c.mem.ReadUint32Le(offMemorySize)
+	if cs != 0xF000 || csBase != 0xF0000 || ip != 0xFFFF0 || ms != c.ramSize {
+		return fmt.Errorf("core: state after reset is not v86 %s's (cs=%#x base=%#x ip=%#x mem=%#x)", Version, cs, csBase, ip, ms)
+	}
+	return nil
+}
+
+// MainLoop runs the CPU for up to a few milliseconds and returns the
+// milliseconds until the next timer event (0 when the time slice ran out).
+// An error wraps ErrTrap: the core crashed and must be closed.
+func (c *Core) MainLoop() (float64, error) {
+	err := c.fnMainLoop.CallWithStack(c.ctx, c.stack[:])
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrTrap, err)
+	}
+	return api.DecodeF64(c.stack[0]), nil
+}
+
+// RaiseIRQ asserts interrupt line n on the PIC and IOAPIC.
+func (c *Core) RaiseIRQ(n int) {
+	var s [1]uint64
+	s[0] = uint64(n)
+	if err := c.fnRaise.CallWithStack(c.ctx, s[:]); err != nil {
+		panic(fmt.Errorf("%w: device_raise_irq: %v", ErrTrap, err))
+	}
+}
+
+// LowerIRQ deasserts interrupt line n.
+func (c *Core) LowerIRQ(n int) {
+	var s [1]uint64
+	s[0] = uint64(n)
+	if err := c.fnLower.CallWithStack(c.ctx, s[:]); err != nil {
+		panic(fmt.Errorf("%w: device_lower_irq: %v", ErrTrap, err))
+	}
+}
+
+// InHLT reports whether the CPU is halted waiting for an interrupt.
+func (c *Core) InHLT() bool {
+	b, _ := c.mem.ReadByte(offInHLT)
+	return b != 0
+}
+
+// InterruptsEnabled reports EFLAGS.IF.
+func (c *Core) InterruptsEnabled() bool {
+	f, _ := c.mem.ReadUint32Le(offFlags)
+	return f&(1<<9) != 0
+}
+
+// InstructionCounter is the core's count of executed instructions (wraps).
+func (c *Core) InstructionCounter() uint32 {
+	v, _ := c.mem.ReadUint32Le(offInstrCounter)
+	return v
+}
+
+// IP returns the linear instruction pointer.
+func (c *Core) IP() uint32 {
+	v, _ := c.mem.ReadUint32Le(offIP)
+	return v
+}
+
+// MemorySize returns guest RAM in bytes.
+func (c *Core) MemorySize() uint32 { return c.ramSize }
+
+// ReadPhys copies guest RAM at addr into p; bytes beyond RAM read as zero.
+func (c *Core) ReadPhys(addr uint32, p []byte) {
+	n := c.clip(addr, len(p))
+	if n > 0 {
+		b, _ := c.mem.Read(c.ramBase+addr, uint32(n))
+		copy(p, b)
+	}
+	clear(p[n:])
+}
+
+// WritePhys copies p into guest RAM at addr and tells the JIT; bytes beyond
+// RAM are dropped.
+func (c *Core) WritePhys(addr uint32, p []byte) {
+	n := c.clip(addr, len(p))
+	if n == 0 {
+		return
+	}
+	c.mem.Write(c.ramBase+addr, p[:n])
+	c.DirtyJIT(addr, addr+uint32(n))
+}
+
+func (c *Core) clip(addr uint32, n int) int {
+	if addr >= c.ramSize {
+		return 0
+	}
+	return int(min(uint64(n), uint64(c.ramSize-addr)))
+}
+
+// DirtyJIT tells the core that guest RAM [start, end) changed behind its back.
+func (c *Core) DirtyJIT(start, end uint32) {
+	var s [2]uint64
+	s[0], s[1] = uint64(start), uint64(end)
+	if err := c.fnDirty.CallWithStack(c.ctx, s[:]); err != nil {
+		panic(fmt.Errorf("%w: jit_dirty_cache: %v", ErrTrap, err))
+	}
+}
+
+// LFBSize returns the size of the SVGA linear framebuffer.
+func (c *Core) LFBSize() uint32 { return c.lfbSize }
+
+// LFBRead copies framebuffer bytes at off into p.
+func (c *Core) LFBRead(p []byte, off uint32) {
+	if off >= c.lfbSize {
+		clear(p)
+		return
+	}
+	n := min(uint32(len(p)), c.lfbSize-off)
+	b, _ := c.mem.Read(c.lfbBase+off, n)
+	copy(p, b)
+	clear(p[n:])
+}
+
+// LFBWrite copies p into the framebuffer at off and marks the whole
+// framebuffer dirty (host writes are rare: banked access, clears).
+func (c *Core) LFBWrite(p []byte, off uint32) {
+	if off >= c.lfbSize {
+		return
+	}
+	n := min(uint32(len(p)), c.lfbSize-off)
+	c.mem.Write(c.lfbBase+off, p[:n])
+	var s [1]uint64
+	_ = c.fnMarkDirty.CallWithStack(c.ctx, s[:])
+}
+
+// LFBDirty returns the byte range of the framebuffer written since the last
+// call, at 4 KiB page granularity, and forgets it.
+func (c *Core) LFBDirty() (lo, hi uint32, ok bool) {
+	// With the core's destination buffer left empty, svga_fill_pixel_buffer
+	// converts nothing: it only records the dirty range and clears the bitmap.
+	var s [2]uint64
+	s[0], s[1] = 32, 0
+	if err := c.fnFill.CallWithStack(c.ctx, s[:]); err != nil {
+		return 0, 0, false
+	}
+	lo, _ = c.mem.ReadUint32Le(offSvgaDirtyMin)
+	hi, _ = c.mem.ReadUint32Le(offSvgaDirtyMax)
+	if lo == math.MaxUint32 {
+		return 0, 0, false
+	}
+	return lo, min(hi+1, c.lfbSize), true
+}
+
+// TSC returns the time-stamp counter.
+func (c *Core) TSC() uint64 {
+	var s [1]uint64
+	_ = c.fnReadTSC.CallWithStack(c.ctx, s[:])
+	return s[0]
+}
+
+// Close frees the instance.
+func (c *Core) Close() {
+	c.rt.Close(c.ctx)
+}
+
+// DefaultCacheDir is where wazero's compiled code for the core is kept.
+func DefaultCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "do86", "wazero")
+}
