@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"do86/pkg/display"
+	"do86/pkg/emu"
+	"do86/pkg/images"
+)
+
+// runFlags are do86 run's flags (DESIGN.md lists them all).
+type runFlags struct {
+	fda, fdb      string
+	memory        string
+	bios, vgabios string
+	jit           bool
+	debugcon      string
+	traceIO       string
+	displayKind   string
+	serial        string
+	timeout       time.Duration
+	untilSerial   string
+	untilText     string
+	screenshot    string
+	boot          string
+}
+
+func newRunCmd() *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "run [IMAGE|FILE] [flags]",
+		Short: "Boot a PC from an image file",
+		Long: `Boot a PC from an image file. A positional FILE is looked at to decide how it
+boots (a floppy by its size, for now); --fda and the other media flags say it
+explicitly.
+
+Exit codes: 0 the VM stopped as asked (timeout, an --until matched, the guest
+powered off, the user quit); 1 an error; 3 an --until condition was not met
+before --timeout; 4 the CPU core crashed.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVM(cmd.Context(), f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.fda, "fda", "", "floppy image for drive A:")
+	fl.StringVar(&f.fdb, "fdb", "", "floppy image for drive B:")
+	fl.StringVar(&f.memory, "memory", "128M", "guest RAM (e.g. 64M, 1024M; at most 2047M)")
+	fl.StringVar(&f.bios, "bios", "", "BIOS image (default: Debian's SeaBIOS)")
+	fl.StringVar(&f.vgabios, "vgabios", "", "VGA BIOS image (default: Debian's SeaVGABIOS for std VGA)")
+	fl.BoolVar(&f.jit, "jit", false, "compile hot guest code to WebAssembly")
+	fl.StringVar(&f.debugcon, "debugcon", "", "write the debug console (ports 0x402, 0xE9: SeaBIOS's log) to FILE (- for stderr)")
+	fl.StringVar(&f.traceIO, "trace-io", "", "write every port access to FILE (slow)")
+	fl.StringVar(&f.displayKind, "display", "", "term or none (default: term when stdout is a terminal)")
+	fl.StringVar(&f.serial, "serial", "none", "COM1: stdio, FILE or none")
+	fl.DurationVar(&f.timeout, "timeout", 0, "stop after this long (e.g. 60s)")
+	fl.StringVar(&f.untilSerial, "until-serial", "", "stop once COM1 output matches this regular expression")
+	fl.StringVar(&f.untilText, "until-text", "", "stop once the text-mode screen matches this regular expression")
+	fl.StringVar(&f.screenshot, "screenshot", "", "write a PNG of the screen to FILE when the VM stops")
+	fl.StringVar(&f.boot, "boot", "", "boot order, a comma list of fda,cdrom,hda")
+	return cmd
+}
+
+func fail(err error) error { return &exitCode{exitError, err} }
+
+// parseMemory reads a size such as 128M, 1G, 65536K; a bare number is MiB.
+func parseMemory(s string) (uint32, error) {
+	s = strings.TrimSpace(strings.ToUpper(s))
+	mul := uint64(1 << 20)
+	switch {
+	case strings.HasSuffix(s, "G"):
+		mul, s = 1<<30, s[:len(s)-1]
+	case strings.HasSuffix(s, "M"):
+		s = s[:len(s)-1]
+	case strings.HasSuffix(s, "K"):
+		mul, s = 1<<10, s[:len(s)-1]
+	}
+	var n uint64
+	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || n == 0 {
+		return 0, fmt.Errorf("--memory %q: want a size such as 128M or 1G", s)
+	}
+	v := n * mul
+	if v > 2047<<20 {
+		return 0, fmt.Errorf("--memory %s is more than the CPU core supports (at most 2047M)", s+map[uint64]string{1 << 30: "G", 1 << 20: "M", 1 << 10: "K"}[mul])
+	}
+	return uint32(v), nil
+}
+
+func runVM(ctx context.Context, f *runFlags, args []string) error {
+	mem, err := parseMemory(f.memory)
+	if err != nil {
+		return fail(err)
+	}
+	cfg := emu.Config{Memory: mem, JIT: f.jit}
+	cfg.Floppy = [2]string{f.fda, f.fdb}
+	if len(args) == 1 {
+		d, err := images.Detect(args[0])
+		if err != nil {
+			return fail(err)
+		}
+		switch d.Kind {
+		case images.Floppy:
+			if cfg.Floppy[0] == "" {
+				cfg.Floppy[0] = args[0]
+			}
+		default:
+			return fail(fmt.Errorf("%s is a %s: booting it is not supported yet", args[0], d.Kind))
+		}
+		fmt.Fprintf(os.Stderr, "do86: %s: %s\n", args[0], d.Kind)
+	}
+	if cfg.Floppy[0] == "" && cfg.Floppy[1] == "" {
+		return fail(errors.New("nothing to boot: give an image file or --fda"))
+	}
+	if f.boot != "" {
+		cfg.Boot = strings.Split(f.boot, ",")
+	}
+	if cfg.BIOS, err = images.LoadBIOS(f.bios, images.BIOSPaths, "BIOS"); err != nil {
+		return fail(err)
+	}
+	if cfg.VGABIOS, err = images.LoadBIOS(f.vgabios, images.VGABIOSPaths, "VGA BIOS"); err != nil {
+		return fail(err)
+	}
+	var closers []io.Closer
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}()
+	openOut := func(name string) (io.Writer, error) {
+		switch name {
+		case "":
+			return nil, nil
+		case "-":
+			return os.Stderr, nil
+		}
+		w, err := os.Create(name)
+		if err != nil {
+			return nil, err
+		}
+		closers = append(closers, w)
+		return w, nil
+	}
+	if cfg.Debugcon, err = openOut(f.debugcon); err != nil {
+		return fail(err)
+	}
+	if cfg.TraceIO, err = openOut(f.traceIO); err != nil {
+		return fail(err)
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	errMatched := errors.New("matched")
+
+	// COM1.
+	var serialOut io.Writer
+	switch f.serial {
+	case "none", "":
+	case "stdio":
+		serialOut = os.Stdout
+	default:
+		if serialOut, err = openOut(f.serial); err != nil {
+			return fail(err)
+		}
+	}
+	if f.untilSerial != "" {
+		re, err := regexp.Compile(f.untilSerial)
+		if err != nil {
+			return fail(fmt.Errorf("--until-serial: %w", err))
+		}
+		serialOut = &matchWriter{w: serialOut, re: re, matched: func() { cancel(errMatched) }}
+	}
+	cfg.Serial = serialOut
+
+	m, err := emu.New(cfg)
+	if err != nil {
+		return fail(err)
+	}
+	defer m.Close()
+
+	if f.serial == "stdio" {
+		go func() {
+			buf := make([]byte, 4096)
+			for {
+				n, err := os.Stdin.Read(buf)
+				if n > 0 {
+					m.SendSerial(append([]byte(nil), buf[:n]...))
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	var untilText *regexp.Regexp
+	if f.untilText != "" {
+		if untilText, err = regexp.Compile(f.untilText); err != nil {
+			return fail(fmt.Errorf("--until-text: %w", err))
+		}
+	}
+	m.OnFrame = func(fr *display.Frame, text *display.TextScreen) {
+		if untilText != nil && text != nil && untilText.MatchString(text.String()) {
+			cancel(errMatched)
+		}
+	}
+
+	if f.timeout > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, f.timeout)
+		defer stop()
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		select {
+		case <-sig:
+			cancel(errors.New("interrupted"))
+		case <-ctx.Done():
+		}
+	}()
+
+	runErr := m.Run(ctx)
+	if f.screenshot != "" {
+		if err := m.Screenshot(f.screenshot); err != nil {
+			fmt.Fprintln(os.Stderr, "do86: screenshot:", err)
+		}
+	}
+	switch {
+	case errors.Is(runErr, emu.ErrCrash):
+		return &exitCode{exitCrashed, runErr}
+	case errors.Is(runErr, emu.ErrPowerOff):
+		return nil
+	case runErr != nil:
+		return fail(runErr)
+	}
+	if errors.Is(context.Cause(ctx), errMatched) {
+		return nil
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && (f.untilSerial != "" || f.untilText != "") {
+		return &exitCode{exitUnmet, fmt.Errorf("timeout after %s: the --until condition was not met", f.timeout)}
+	}
+	return nil
+}
+
+// matchWriter passes serial output on and watches it for a pattern.
+type matchWriter struct {
+	w       io.Writer
+	re      *regexp.Regexp
+	tail    []byte
+	done    bool
+	matched func()
+}
+
+func (m *matchWriter) Write(p []byte) (int, error) {
+	if m.w != nil {
+		m.w.Write(p)
+	}
+	if m.done {
+		return len(p), nil
+	}
+	m.tail = append(m.tail, p...)
+	if len(m.tail) > 8192 {
+		m.tail = append(m.tail[:0], m.tail[len(m.tail)-4096:]...)
+	}
+	if m.re.Match(m.tail) {
+		m.done = true
+		m.matched()
+	}
+	return len(p), nil
+}

@@ -1,0 +1,25 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"do86/pkg/emu/core"
+)
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "dev"
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print do86's version and the core it expects",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, args []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "do86 %s (%s, %s/%s)\ncore: v86 %s (v86.wasm sha256 %s…), at %s\n",
+				version, runtime.Version(), runtime.GOOS, runtime.GOARCH, core.Version, core.WasmSHA256[:16], core.Find())
+		},
+	}
+}

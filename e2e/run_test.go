@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"do86/internal/testenv"
+)
+
+// result is what a do86 run left behind.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// do86 runs the command with args and a deadline, stdin from in (may be nil).
+func do86(t *testing.T, deadline time.Duration, args ...string) result {
+	t.Helper()
+	bin := testenv.Binary(t)
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	default:
+		t.Fatalf("do86 %v: %v", args, err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("do86 %v did not stop within %s\nstderr: %s", args, deadline, r.stderr)
+	}
+	return r
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.img")
+	os.WriteFile(empty, nil, 0o644)
+	random := filepath.Join(dir, "random.img")
+	b := make([]byte, 1000)
+	for i := range b {
+		b[i] = byte(i*131 + 7)
+	}
+	os.WriteFile(random, b, 0o644)
+	floppy := testenv.Image(t, "freedos722.img")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing file", []string{"run", filepath.Join(dir, "nope.img")}, "no such file"},
+		{"empty file", []string{"run", empty}, "empty"},
+		{"random 1000 bytes", []string{"run", random}, "not a recognised image"},
+		{"random as floppy", []string{"run", "--fda", random, "--display", "none", "--timeout", "5s"}, "floppy"},
+		{"directory", []string{"run", dir}, "directory"},
+		{"memory 4G", []string{"run", floppy, "--memory", "4G"}, "2047"},
+		{"bad flag", []string{"run", "--no-such-flag"}, "unknown flag"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do86(t, 60*time.Second, tc.args...)
+			if r.code != 1 {
+				t.Fatalf("exit code %d, want 1\nstderr: %s", r.code, r.stderr)
+			}
+			if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic") {
+				t.Fatalf("panic trace on bad input:\n%s", r.stderr)
+			}
+			if !strings.Contains(strings.ToLower(r.stderr), strings.ToLower(tc.want)) {
+				t.Fatalf("stderr %q does not mention %q", r.stderr, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,75 @@
+// Package testenv finds what end-to-end tests need: the repository root,
+// the shared test images, the built do86 binary and the firmware. A missing
+// piece fails the test with what to run; it never skips, because make test
+// sets everything up first.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// Root returns the repository root (the directory holding go.mod).
+func Root(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("testenv: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Image returns the path of a shared test image ($DO86_TEST_IMAGES, else
+// ../shared/images beside the repository), failing if it is absent.
+func Image(t testing.TB, name string) string {
+	t.Helper()
+	dir := os.Getenv("DO86_TEST_IMAGES")
+	if dir == "" {
+		dir = filepath.Join(Root(t), "..", "shared", "images")
+	}
+	p := filepath.Join(dir, name)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("testenv: test image %s missing (set DO86_TEST_IMAGES): %v", name, err)
+	}
+	return p
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+	buildOut  []byte
+)
+
+// Binary builds cmd/do86 once per test process and returns its path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	root := Root(t)
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "do86-test-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "do86")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/do86")
+		cmd.Dir = root
+		buildOut, buildErr = cmd.CombinedOutput()
+	})
+	if buildErr != nil {
+		t.Fatalf("testenv: building do86: %v\n%s", buildErr, buildOut)
+	}
+	return binPath
+}

@@ -1,0 +1,38 @@
+package emu
+
+import (
+	"do86/pkg/emu/bus"
+	"log"
+)
+
+// The machine is the core's Host: it dispatches the core's calls to the
+// buses and device timers.
+
+// PortRead serves IN.
+func (m *Machine) PortRead(port uint16, size int) uint32 { return m.ports.Read(port, size) }
+
+// PortWrite serves OUT.
+func (m *Machine) PortWrite(port uint16, size int, v uint32) { m.ports.Write(port, size, v) }
+
+// MMIORead serves reads of host-held physical memory.
+func (m *Machine) MMIORead(addr uint32, size int) uint32 { return m.mmio.Read(addr, size) }
+
+// MMIOWrite serves writes of host-held physical memory.
+func (m *Machine) MMIOWrite(addr uint32, size int, v uint32) { m.mmio.Write(addr, size, v) }
+
+// Now is the guest clock.
+func (m *Machine) Now() float64 { return m.clock.Now() }
+
+// RunTimers runs every device timer and returns the earliest deadline.
+func (m *Machine) RunTimers(now float64) float64 {
+	next := float64(bus.NoDeadline)
+	for _, t := range m.timers {
+		if d := t.Tick(now); d < next {
+			next = d
+		}
+	}
+	return next
+}
+
+// Log receives the core's console output.
+func (m *Machine) Log(msg string) { log.Printf("core: %s", msg) }

@@ -1,0 +1,157 @@
+package emu
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"do86/pkg/emu/bus"
+	"do86/pkg/emu/dev/fdc"
+	"do86/pkg/emu/dev/fwcfg"
+	"do86/pkg/emu/dev/i8042"
+	"do86/pkg/emu/dev/i8237"
+	"do86/pkg/emu/dev/i8254"
+	"do86/pkg/emu/dev/mc146818"
+	"do86/pkg/emu/dev/pci"
+	"do86/pkg/input"
+)
+
+// devices are the machine's chips, by name.
+type devices struct {
+	pit    *i8254.PIT
+	rtc    *mc146818.RTC
+	dma    *i8237.DMA
+	fdc    *fdc.FDC
+	kbc    *i8042.Controller
+	pci    *pci.Bus
+	router *pci.Router
+	vga    screenDevice
+}
+
+// wire builds the chipset and devices and puts them on the buses.
+func (m *Machine) wire() error {
+	d := &m.dev
+	p := m.ports
+	irq := m.lines.Pin
+	var errs []error
+	reg := func(base uint16, n int, dev bus.PortDevice, name string) {
+		if err := p.Register(base, n, dev, name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	add := func(dev any) {
+		if t, ok := dev.(bus.Timer); ok {
+			m.timers = append(m.timers, t)
+		}
+		if r, ok := dev.(bus.Resetter); ok {
+			m.resetters = append(m.resetters, r)
+		}
+	}
+
+	d.pit = i8254.New(m.clock, irq(0))
+	reg(0x40, 4, d.pit, "pit")
+	reg(0x61, 1, d.pit.Port61(), "port61")
+	add(d.pit)
+
+	d.rtc = mc146818.New(time.Now().UTC(), m.clock, irq(8))
+	reg(0x70, 2, d.rtc, "rtc")
+	add(d.rtc)
+
+	d.dma = i8237.New(m.core)
+	if err := d.dma.Register(p); err != nil {
+		errs = append(errs, err)
+	}
+	add(d.dma)
+
+	d.fdc = fdc.New(irq(fdc.IRQLine), d.dma, m.clock)
+	reg(fdc.BasePort, 6, d.fdc, "fdc")
+	reg(fdc.DIRPort, 1, d.fdc.DIRPort(), "fdc-dir")
+	add(d.fdc)
+
+	d.kbc = i8042.New(irq(1), irq(12), m.requestReset)
+	reg(0x60, 1, d.kbc.DataPort(), "i8042-data")
+	reg(0x64, 1, d.kbc.CommandPort(), "i8042-cmd")
+	add(d.kbc)
+
+	// PCI: i440FX host bridge, PIIX3 ISA bridge with the PIRQ router.
+	d.pci = &pci.Bus{}
+	reg(0xCF8, 8, d.pci, "pci")
+	d.router = pci.NewRouter(irq)
+	host := pci.NewI440FX()
+	isa := pci.NewPIIX3ISA(d.router.Route)
+	d.pci.Add(0, 0, host)
+	d.pci.Add(1, 0, isa)
+	add(host)
+	add(isa)
+
+	if err := m.wirePlatform(); err != nil {
+		errs = append(errs, err)
+	}
+
+	m.fw.SetFile("etc/show-boot-menu", fwcfg.LE16(0))
+	m.fw.SetFile("etc/boot-fail-wait", fwcfg.LE32(5000))
+	if len(m.cfg.VGABIOS) > 0 {
+		m.fw.SetFile("vgaroms/vgabios.bin", m.cfg.VGABIOS)
+	}
+	reg(0x510, 2, m.fw, "fw_cfg")
+
+	if err := m.insertMedia(); err != nil {
+		return err
+	}
+	d.rtc.SetMemory(uint64(m.cfg.Memory))
+	d.rtc.SetFloppyTypes(d.fdc.DriveType(0), d.fdc.DriveType(1))
+	m.fw.SetFile("bootorder", []byte(m.bootOrder()))
+	if len(errs) > 0 {
+		return fmt.Errorf("wiring: %v", errs)
+	}
+	return nil
+}
+
+// insertMedia opens the configured images and gives them to their drives.
+func (m *Machine) insertMedia() error {
+	for i, path := range m.cfg.Floppy {
+		if path == "" {
+			continue
+		}
+		f, size, err := openFile(path)
+		if err != nil {
+			return err
+		}
+		m.closers = append(m.closers, f)
+		if err := m.dev.fdc.Insert(i, f, size, false); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// bootOrder is SeaBIOS's fw_cfg bootorder file: one device path a line, the
+// first bootable one wins.
+func (m *Machine) bootOrder() string {
+	order := m.cfg.Boot
+	if len(order) == 0 {
+		order = []string{"fda", "cdrom", "hda"}
+	}
+	s := ""
+	for _, b := range order {
+		switch b {
+		case "fda":
+			s += "/isa/fdc@03f0/floppy@0\n"
+		case "fdb":
+			s += "/isa/fdc@03f0/floppy@1\n"
+		}
+	}
+	return s
+}
+
+// Key presses or releases a key (input.Sink); safe from any goroutine.
+func (m *Machine) Key(code input.Scancode, down bool) {
+	m.Do(func() { m.dev.kbc.Key(code, down) })
+}
+
+// Mouse moves the mouse (input.Sink); safe from any goroutine.
+func (m *Machine) Mouse(dx, dy, dz int, buttons uint8) {
+	m.Do(func() { m.dev.kbc.Mouse(dx, dy, dz, buttons) })
+}
+
+var _ = os.Stderr

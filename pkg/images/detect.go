@@ -1,0 +1,120 @@
+// Package images knows the kinds of files do86 boots and, later, the
+// catalog of images it can fetch.
+package images
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Kind is what a file is, as far as booting it goes.
+type Kind int
+
+// Kinds of bootable files.
+const (
+	Unknown   Kind = iota
+	Floppy         // a floppy disk image, by its size
+	CDROM          // an ISO 9660 image
+	HardDisk       // a disk image with an MBR boot signature
+	Multiboot      // a kernel with a Multiboot 1 header
+	BzImage        // a Linux kernel (x86 boot protocol)
+)
+
+func (k Kind) String() string {
+	return [...]string{"unknown", "floppy image", "CD-ROM image (ISO 9660)", "hard disk image", "Multiboot kernel", "Linux kernel (bzImage)"}[k]
+}
+
+// FloppySizes are the image sizes taken as floppies, in bytes.
+var FloppySizes = []int64{160 << 10, 180 << 10, 320 << 10, 360 << 10, 720 << 10, 1200 << 10, 1440 << 10, 2880 << 10}
+
+// Detection is the result of Detect.
+type Detection struct {
+	Kind Kind
+	Size int64
+	// Bootable is false for an ISO without an El Torito boot record.
+	Bootable bool
+}
+
+// Detect looks at a file and says what it is. The error for an
+// unrecognised file lists what was tried.
+func Detect(path string) (Detection, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return Detection{}, err
+	}
+	if st.IsDir() {
+		return Detection{}, fmt.Errorf("%s is a directory, not an image", path)
+	}
+	if st.Size() == 0 {
+		return Detection{}, fmt.Errorf("%s is empty", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return Detection{}, err
+	}
+	defer f.Close()
+	d := Detection{Size: st.Size()}
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+
+	// ISO 9660: "CD001" at 32 KiB + 1; El Torito: a boot record volume
+	// descriptor (type 0) naming "EL TORITO SPECIFICATION".
+	var pvd [2048]byte
+	if _, err := f.ReadAt(pvd[:], 16*2048); err == nil && string(pvd[1:6]) == "CD001" {
+		d.Kind = CDROM
+		for i := int64(16); i < 32; i++ {
+			var vd [2048]byte
+			if _, err := f.ReadAt(vd[:], i*2048); err != nil || string(vd[1:6]) != "CD001" {
+				break
+			}
+			if vd[0] == 0 && strings.HasPrefix(string(vd[7:39]), "EL TORITO SPECIFICATION") {
+				d.Bootable = true
+			}
+			if vd[0] == 255 {
+				break
+			}
+		}
+		return d, nil
+	}
+	if len(head) >= 0x206 && string(head[0x202:0x206]) == "HdrS" && binary.LittleEndian.Uint16(head[0x1FE:]) == 0xAA55 {
+		d.Kind = BzImage
+		return d, nil
+	}
+	if hasMultiboot(head) {
+		d.Kind = Multiboot
+		return d, nil
+	}
+	for _, s := range FloppySizes {
+		if d.Size == s {
+			d.Kind = Floppy
+			return d, nil
+		}
+	}
+	if len(head) >= 512 && head[510] == 0x55 && head[511] == 0xAA {
+		d.Kind = HardDisk
+		return d, nil
+	}
+	return d, fmt.Errorf("%s: not a recognised image (tried: floppy sizes 160K–2.88M, ISO 9660, MBR boot signature, Multiboot header, Linux bzImage)", path)
+}
+
+// hasMultiboot finds a Multiboot 1 header (magic, flags, checksum summing to
+// zero) 4-byte aligned in the first 8 KiB.
+func hasMultiboot(b []byte) bool {
+	for off := 0; off+12 <= len(b) && off < 8192; off += 4 {
+		if !bytes.Equal(b[off:off+4], []byte{0x02, 0xB0, 0xAD, 0x1B}) {
+			continue
+		}
+		magic := binary.LittleEndian.Uint32(b[off:])
+		flags := binary.LittleEndian.Uint32(b[off+4:])
+		sum := binary.LittleEndian.Uint32(b[off+8:])
+		if magic+flags+sum == 0 {
+			return true
+		}
+	}
+	return false
+}
