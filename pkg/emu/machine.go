@@ -7,6 +7,7 @@
 package emu
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -74,6 +75,9 @@ type Machine struct {
 	text  *display.TextScreen
 
 	work chan func()
+
+	serialBuf *bufio.Writer // COM1 output, flushed every frame
+	serialIn  []byte        // COM1 input the UART could not take yet
 
 	resetPending, powerOff bool
 	paused                 atomic.Bool

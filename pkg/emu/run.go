@@ -25,6 +25,7 @@ func (m *Machine) Run(ctx context.Context) (err error) {
 			err = fmt.Errorf("%w: %v", ErrCrash, r)
 		}
 		m.clock.Pause()
+		m.flushSerial()
 	}()
 	m.clock.Resume()
 	nextFrame := time.Now()
@@ -74,6 +75,8 @@ func (m *Machine) Run(ctx context.Context) (err error) {
 			statT, statN = now, 0
 		}
 		if !now.Before(nextFrame) {
+			m.feedSerial()
+			m.flushSerial()
 			m.render()
 			nextFrame = now.Add(frameInterval)
 		}

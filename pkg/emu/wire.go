@@ -2,10 +2,10 @@ package emu
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"do86/pkg/emu/bus"
+	"do86/pkg/emu/dev/acpi"
 	"do86/pkg/emu/dev/fdc"
 	"do86/pkg/emu/dev/fwcfg"
 	"do86/pkg/emu/dev/i8042"
@@ -13,6 +13,7 @@ import (
 	"do86/pkg/emu/dev/i8254"
 	"do86/pkg/emu/dev/mc146818"
 	"do86/pkg/emu/dev/pci"
+	"do86/pkg/emu/dev/uart16550"
 	"do86/pkg/input"
 )
 
@@ -26,6 +27,8 @@ type devices struct {
 	pci    *pci.Bus
 	router *pci.Router
 	vga    screenDevice
+	pm     *acpi.PM
+	com1   *uart16550.UART
 }
 
 // wire builds the chipset and devices and puts them on the buses.
@@ -75,7 +78,8 @@ func (m *Machine) wire() error {
 
 	// PCI: i440FX host bridge, PIIX3 ISA bridge with the PIRQ router.
 	d.pci = &pci.Bus{}
-	reg(0xCF8, 8, d.pci, "pci")
+	reg(0xCF8, 1, d.pci, "pci-addr")
+	reg(0xCFC, 4, d.pci.Data(), "pci-data")
 	d.router = pci.NewRouter(irq)
 	host := pci.NewI440FX()
 	isa := pci.NewPIIX3ISA(d.router.Route)
@@ -136,9 +140,9 @@ func (m *Machine) bootOrder() string {
 	for _, b := range order {
 		switch b {
 		case "fda":
-			s += "/isa/fdc@03f0/floppy@0\n"
+			s += "/pci@i0cf8/isa@1/fdc@03f0/floppy@0\n"
 		case "fdb":
-			s += "/isa/fdc@03f0/floppy@1\n"
+			s += "/pci@i0cf8/isa@1/fdc@03f0/floppy@1\n"
 		}
 	}
 	return s
@@ -153,5 +157,3 @@ func (m *Machine) Key(code input.Scancode, down bool) {
 func (m *Machine) Mouse(dx, dy, dz int, buttons uint8) {
 	m.Do(func() { m.dev.kbc.Mouse(dx, dy, dz, buttons) })
 }
-
-var _ = os.Stderr

@@ -38,12 +38,37 @@ func (p *Ports) Register(base uint16, n int, dev PortDevice, name string) error 
 			return fmt.Errorf("bus: %s at %#x overlaps %s", name, int(base)+i, p.devs[o].name)
 		}
 	}
-	p.devs = append(p.devs, portRange{base, n, dev, name})
-	idx := uint16(len(p.devs) - 1)
+	idx := uint16(0)
+	for i := 1; i < len(p.devs) && idx == 0; i++ {
+		if p.devs[i].dev == nil { // reuse a slot Unregister freed
+			idx = uint16(i)
+		}
+	}
+	if idx == 0 {
+		p.devs = append(p.devs, portRange{})
+		idx = uint16(len(p.devs) - 1)
+	}
+	p.devs[idx] = portRange{base, n, dev, name}
 	for i := 0; i < n; i++ {
 		p.owner[int(base)+i] = idx
 	}
 	return nil
+}
+
+// Unregister frees every range dev was registered at (a PCI function whose
+// I/O base the guest moved re-registers at the new base). Unknown devices
+// are ignored.
+func (p *Ports) Unregister(dev PortDevice) {
+	for i := 1; i < len(p.devs); i++ {
+		r := &p.devs[i]
+		if r.dev == nil || r.dev != dev {
+			continue
+		}
+		for k := 0; k < r.n; k++ {
+			p.owner[int(r.base)+k] = 0
+		}
+		*r = portRange{} // a dead slot; indices of the others stay valid
+	}
 }
 
 // MustRegister is Register for wiring that cannot overlap; it panics if it does.

@@ -1,11 +1,17 @@
-// Package pci is PCI configuration mechanism #1 (ports 0xCF8/0xCFC) on bus 0,
-// and Config, the standard type-0 header that each PCI function embeds.
+// Package pci is PCI configuration mechanism #1 (ports 0xCF8/0xCFC) on bus 0;
+// Config, the standard type-0 header that each PCI function embeds; the
+// chipset's i440FX host bridge and PIIX3 ISA bridge functions; and Router,
+// which steers functions' INTx pins to ISA lines through the PIIX3's PIRQs.
 //
 // Just enough for SeaBIOS and the guests: one bus, no bridges, no MSI, no
-// expansion ROM BARs.
+// expansion ROM BARs, no APIC-only routing.
 package pci
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"do86/pkg/emu/bus"
+)
 
 // Function is one PCI function's configuration space as the host bridge sees
 // it. reg is the byte offset (0–255) of an access of size 1, 2 or 4 bytes
@@ -48,7 +54,10 @@ type BAR struct {
 	// Fixed, when non-zero, is the address the BAR always reads, whatever
 	// the guest writes (the VGA's framebuffer, which the core fixes).
 	Fixed uint32
-	// Moved is called with the new base when the guest programs the BAR.
+	// Moved is called with the new base when the guest programs the BAR to
+	// a base other than the one last reported (not on size probes, nor on
+	// the write that restores the base after a probe). Decoding does not
+	// wait for the command register's enable bits.
 	Moved func(base uint32)
 }
 
@@ -59,6 +68,10 @@ type BAR struct {
 type Config struct {
 	Space [256]byte
 	BARs  [6]BAR
+	// Reported holds the base each BAR's Moved callback last heard (the
+	// initial base until then), so that a size probe and the write that
+	// restores the old value are not reported as moves.
+	Reported [6]uint32
 	// Writable masks the bits of Space the guest may change (beyond the
 	// header's own rules); set bits are writable.
 	Writable [256]byte
@@ -84,6 +97,7 @@ func (c *Config) SetBAR(i int, b BAR) {
 		v |= 1
 	}
 	binary.LittleEndian.PutUint32(c.Space[RegBAR0+4*i:], v)
+	c.Reported[i] = c.BARBase(i)
 }
 
 // BARBase returns the base address BAR i is programmed to.
@@ -134,6 +148,8 @@ func (c *Config) writeBAR(reg uint8, size int, v uint32) {
 	i := int(reg-RegBAR0) / 4
 	o := int(reg-RegBAR0) % 4
 	cur := binary.LittleEndian.Uint32(c.Space[RegBAR0+4*i:])
+	// A memory BAR's type bits (space, type, prefetchable) are read-only.
+	typeBits := cur & 0xF
 	// Merge a partial write into the dword.
 	for k := 0; k < size; k++ {
 		sh := 8 * (o + k)
@@ -158,18 +174,30 @@ func (c *Config) writeBAR(reg uint8, size int, v uint32) {
 	if b.IO {
 		nv = nv&^3 | 1
 	} else {
-		nv &^= 0xF
+		nv = nv&^0xF | typeBits
 	}
 	binary.LittleEndian.PutUint32(c.Space[RegBAR0+4*i:], nv)
-	if b.Moved != nil && (b.Fixed == 0) && nv&^0xF != ^(b.Size-1)&^0xF {
-		b.Moved(c.BARBase(i))
+	probe := nv&^0xF == ^(b.Size-1)&^0xF
+	if b.Fixed != 0 || probe || c.BARBase(i) == c.Reported[i] {
+		return
+	}
+	c.Reported[i] = c.BARBase(i)
+	if b.Moved != nil {
+		b.Moved(c.Reported[i])
 	}
 }
 
 // Bus is configuration mechanism #1: the address register at 0xCF8 and the
-// data window at 0xCFC–0xCFF, for bus 0.
+// data window at 0xCFC–0xCFF, for bus 0. Functions absent from the bus read
+// all ones, which is how the guest's scan finds nothing there.
+//
+// Register it either for the eight ports 0xCF8–0xCFF, or — when 0xCF9 is the
+// PIIX reset control register, as on a PC — for the one port 0xCF8 and
+// Data() for the four ports at 0xCFC.
 type Bus struct {
-	addr  uint32
+	// Addr is the address register: enable bit 31, bus 23–16, device
+	// 15–11, function 10–8, dword register 7–2.
+	Addr  uint32
 	slots [32][8]Function
 }
 
@@ -177,46 +205,65 @@ type Bus struct {
 func (b *Bus) Add(dev, fn int, f Function) { b.slots[dev][fn] = f }
 
 func (b *Bus) target() (Function, uint8) {
-	if b.addr&0x80000000 == 0 || (b.addr>>16)&0xFF != 0 {
+	if b.Addr&0x80000000 == 0 || (b.Addr>>16)&0xFF != 0 {
 		return nil, 0
 	}
-	return b.slots[(b.addr>>11)&31][(b.addr>>8)&7], uint8(b.addr & 0xFC)
+	return b.slots[(b.Addr>>11)&31][(b.Addr>>8)&7], uint8(b.Addr & 0xFC)
 }
 
-// ReadPort serves ports 0xCF8–0xCFF (offset 0 = 0xCF8).
+// ReadPort serves ports 0xCF8–0xCFF (offset 0 = 0xCF8). The address
+// register answers dword reads; narrower reads see its bytes.
 func (b *Bus) ReadPort(off uint16, size int) uint32 {
 	if off < 4 {
-		if off == 0 && size == 4 {
-			return b.addr
-		}
-		return uint32(uint64(b.addr) >> (8 * off))
+		return uint32(uint64(b.Addr) >> (8 * off))
 	}
-	f, reg := b.target()
-	if f == nil {
-		return 0xFFFFFFFF >> (32 - 8*size)
-	}
-	o := uint8(off - 4)
-	if int(o)+size > 4 {
-		size = 4 - int(o)
-	}
-	return f.ConfigRead(reg+o, size)
+	return b.readData(off-4, size)
 }
 
-// WritePort serves ports 0xCF8–0xCFF.
+// WritePort serves ports 0xCF8–0xCFF. Only a dword write at 0xCF8 sets the
+// address; byte writes there (a guest probing for mechanism #2) are ignored.
 func (b *Bus) WritePort(off uint16, size int, v uint32) {
 	if off < 4 {
 		if off == 0 && size == 4 {
-			b.addr = v & 0x80FFFFFC
+			b.Addr = v & 0x80FFFFFC
 		}
 		return
 	}
+	b.writeData(off-4, size, v)
+}
+
+func (b *Bus) readData(o uint16, size int) uint32 {
+	f, reg := b.target()
+	if f == nil {
+		return bus.Ones(size)
+	}
+	if int(o)+size > 4 {
+		size = 4 - int(o)
+	}
+	return f.ConfigRead(reg+uint8(o), size)
+}
+
+func (b *Bus) writeData(o uint16, size int, v uint32) {
 	f, reg := b.target()
 	if f == nil {
 		return
 	}
-	o := uint8(off - 4)
 	if int(o)+size > 4 {
 		size = 4 - int(o)
 	}
-	f.ConfigWrite(reg+o, size, v)
+	f.ConfigWrite(reg+uint8(o), size, v)
+}
+
+// Data returns the data window 0xCFC–0xCFF as a device of its own (offset
+// 0 = 0xCFC), for a machine that registers the bus at 0xCF8 alone.
+func (b *Bus) Data() bus.PortDevice { return dataWindow{b} }
+
+type dataWindow struct{ b *Bus }
+
+// ReadPort reads the selected function's configuration space.
+func (d dataWindow) ReadPort(off uint16, size int) uint32 { return d.b.readData(off&3, size) }
+
+// WritePort writes the selected function's configuration space.
+func (d dataWindow) WritePort(off uint16, size int, v uint32) {
+	d.b.writeData(off&3, size, v)
 }
