@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"do86/pkg/display"
+	"do86/pkg/display/term"
 	"do86/pkg/emu"
 	"do86/pkg/images"
 )
@@ -22,6 +24,10 @@ import (
 // runFlags are do86 run's flags (DESIGN.md lists them all).
 type runFlags struct {
 	fda, fdb      string
+	hda, hdb      string
+	cdrom         string
+	overlay       string
+	persist       bool
 	memory        string
 	bios, vgabios string
 	jit           bool
@@ -56,6 +62,11 @@ before --timeout; 4 the CPU core crashed.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.fda, "fda", "", "floppy image for drive A:")
 	fl.StringVar(&f.fdb, "fdb", "", "floppy image for drive B:")
+	fl.StringVar(&f.hda, "hda", "", "hard disk image (primary master)")
+	fl.StringVar(&f.hdb, "hdb", "", "hard disk image (primary slave)")
+	fl.StringVar(&f.cdrom, "cdrom", "", "CD-ROM image, ISO 9660 (secondary master)")
+	fl.StringVar(&f.overlay, "overlay", "", "keep --hda's guest writes in this overlay FILE (default: in memory, lost at exit)")
+	fl.BoolVar(&f.persist, "persist", false, "write guest disk writes through to the --hda/--hdb image files")
 	fl.StringVar(&f.memory, "memory", "128M", "guest RAM (e.g. 64M, 1024M; at most 2047M)")
 	fl.StringVar(&f.bios, "bios", "", "BIOS image (default: Debian's SeaBIOS)")
 	fl.StringVar(&f.vgabios, "vgabios", "", "VGA BIOS image (default: Debian's SeaVGABIOS for std VGA)")
@@ -104,26 +115,42 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 	}
 	cfg := emu.Config{Memory: mem, JIT: f.jit}
 	cfg.Floppy = [2]string{f.fda, f.fdb}
+	cfg.HDA, cfg.HDB, cfg.CDROM = f.hda, f.hdb, f.cdrom
+	cfg.Persist, cfg.Overlay = f.persist, f.overlay
+	if f.persist && f.overlay != "" {
+		return fail(errors.New("--persist and --overlay exclude each other: writes go either to the image or to the overlay"))
+	}
+	var first string // the boot device the positional file implies
 	if len(args) == 1 {
 		d, err := images.Detect(args[0])
 		if err != nil {
 			return fail(err)
 		}
+		var slot *string
 		switch d.Kind {
 		case images.Floppy:
-			if cfg.Floppy[0] == "" {
-				cfg.Floppy[0] = args[0]
+			slot, first = &cfg.Floppy[0], "fda"
+		case images.CDROM:
+			if !d.Bootable {
+				return fail(fmt.Errorf("%s is an ISO 9660 image without an El Torito boot record: it cannot boot (attach it with --cdrom to boot from something else)", args[0]))
 			}
+			slot, first = &cfg.CDROM, "cdrom"
+		case images.HardDisk:
+			slot, first = &cfg.HDA, "hda"
 		default:
 			return fail(fmt.Errorf("%s is a %s: booting it is not supported yet", args[0], d.Kind))
 		}
+		if *slot != "" {
+			return fail(fmt.Errorf("%s is a %s, but that drive is already given by a flag", args[0], d.Kind))
+		}
+		*slot = args[0]
 		fmt.Fprintf(os.Stderr, "do86: %s: %s\n", args[0], d.Kind)
 	}
-	if cfg.Floppy[0] == "" && cfg.Floppy[1] == "" {
-		return fail(errors.New("nothing to boot: give an image file or --fda"))
+	if cfg.Floppy[0] == "" && cfg.Floppy[1] == "" && cfg.HDA == "" && cfg.HDB == "" && cfg.CDROM == "" {
+		return fail(errors.New("nothing to boot: give an image file, or --fda, --cdrom or --hda"))
 	}
-	if f.boot != "" {
-		cfg.Boot = strings.Split(f.boot, ",")
+	if cfg.Boot, err = bootOrder(f.boot, first, cfg); err != nil {
+		return fail(err)
 	}
 	if cfg.BIOS, err = images.LoadBIOS(f.bios, images.BIOSPaths, "BIOS"); err != nil {
 		return fail(err)
@@ -230,7 +257,25 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 		}
 	}()
 
-	runErr := m.Run(ctx)
+	displayKind := f.displayKind
+	if displayKind == "" {
+		displayKind = "none"
+		if isTerminal(os.Stdout) && f.serial != "stdio" {
+			displayKind = "term"
+		}
+	}
+	var runErr error
+	switch displayKind {
+	case "none":
+		runErr = m.Run(ctx)
+	case "term":
+		if f.serial == "stdio" {
+			return fail(errors.New("--serial stdio and --display term both want the terminal: use --display none, or --serial FILE"))
+		}
+		runErr = runWithTerminal(ctx, cancel, m, imageName(args, f))
+	default:
+		return fail(fmt.Errorf("--display %q: want term or none", displayKind))
+	}
 	if f.screenshot != "" {
 		if err := m.Screenshot(f.screenshot); err != nil {
 			fmt.Fprintln(os.Stderr, "do86: screenshot:", err)
@@ -251,6 +296,86 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 		return &exitCode{exitUnmet, fmt.Errorf("timeout after %s: the --until condition was not met", f.timeout)}
 	}
 	return nil
+}
+
+// bootOrder checks --boot, or derives the order from the media: the
+// positional file first, then floppy, CD, hard disk.
+func bootOrder(flag, first string, cfg emu.Config) ([]string, error) {
+	if flag != "" {
+		var out []string
+		for _, b := range strings.Split(flag, ",") {
+			b = strings.TrimSpace(b)
+			switch b {
+			case "fda", "fdb", "cdrom", "hda", "hdb":
+				out = append(out, b)
+			default:
+				return nil, fmt.Errorf("--boot %q: %q is not one of fda, fdb, cdrom, hda, hdb", flag, b)
+			}
+		}
+		return out, nil
+	}
+	var out []string
+	if first != "" {
+		out = append(out, first)
+	}
+	for _, b := range []struct {
+		name string
+		has  bool
+	}{{"fda", cfg.Floppy[0] != ""}, {"fdb", cfg.Floppy[1] != ""}, {"cdrom", cfg.CDROM != ""}, {"hda", cfg.HDA != ""}, {"hdb", cfg.HDB != ""}} {
+		if b.has && b.name != first {
+			out = append(out, b.name)
+		}
+	}
+	return out, nil
+}
+
+// isTerminal reports whether f is a character device (a terminal).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// imageName is what the status line calls the machine.
+func imageName(args []string, f *runFlags) string {
+	switch {
+	case len(args) > 0:
+		return filepath.Base(args[0])
+	case f.fda != "":
+		return filepath.Base(f.fda)
+	}
+	return "do86"
+}
+
+// runWithTerminal runs the machine on this goroutine and the terminal sink
+// beside it; either ending stops the other.
+func runWithTerminal(ctx context.Context, cancel context.CancelCauseFunc, m *emu.Machine, name string) error {
+	quit := errors.New("quit")
+	done := make(chan error, 1)
+	go func() {
+		err := term.Run(ctx, term.Options{
+			Hub:   m.Hub(),
+			Input: m,
+			Status: func() term.Status {
+				st := m.Stats()
+				return term.Status{Image: name, Resolution: st.Mode, MIPS: st.MIPS, Halted: st.Halted, Paused: m.Paused()}
+			},
+			Quit: func() { cancel(quit) },
+			Pause: func() bool {
+				m.Pause(!m.Paused())
+				return m.Paused()
+			},
+		})
+		if err != nil {
+			cancel(err)
+		}
+		done <- err
+	}()
+	runErr := m.Run(ctx)
+	cancel(quit)
+	if err := <-done; err != nil && runErr == nil {
+		return err
+	}
+	return runErr
 }
 
 // matchWriter passes serial output on and watches it for a pattern.

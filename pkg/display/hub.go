@@ -121,7 +121,7 @@ type Update struct {
 }
 
 // Read calls fn with the current state and the changes since the last Read,
-// then forgets those changes. fn runs with the hub locked: copy or encode,
+// then forgets those changes (and a pending signal on C). fn runs with the hub locked: copy or encode,
 // don't block. Read returns false (and does not call fn) before the first
 // frame.
 func (s *Subscription) Read(fn func(u Update)) bool {
@@ -138,6 +138,12 @@ func (s *Subscription) Read(fn func(u Update)) bool {
 	fn(Update{Frame: h.frame, Dirty: s.dirty, Resized: s.resized, Text: h.text, TextChanged: s.textChanged, Seq: h.seq})
 	s.dirty.Clear()
 	s.resized, s.textChanged = false, false
+	// Everything signalled so far has been read: drop a pending signal so
+	// the sink does not wake for nothing.
+	select {
+	case <-s.c:
+	default:
+	}
 	return true
 }
 

@@ -31,6 +31,13 @@ type Config struct {
 
 	// Floppy holds the images for drives A: and B: ("" for none).
 	Floppy [2]string
+	// HDA and HDB are hard disk images on the primary IDE channel; CDROM is
+	// an ISO on the secondary master ("" for an empty drive).
+	HDA, HDB, CDROM string
+	// Persist writes guest disk writes through to the images; otherwise
+	// they go to an overlay (in memory, or the file Overlay for HDA).
+	Persist bool
+	Overlay string
 	// Boot is the boot order: "fda", "cdrom", "hda" (empty: the media given).
 	Boot []string
 
@@ -81,7 +88,8 @@ type Machine struct {
 
 	resetPending, powerOff bool
 	paused                 atomic.Bool
-	stats                  Stats
+	stats                  Stats                 // owned by the emulation goroutine
+	published              atomic.Pointer[Stats] // a copy for other goroutines
 
 	// OnFrame, when set, is called on the emulation goroutine after each
 	// rendered frame.
@@ -192,8 +200,14 @@ func (m *Machine) Hub() *display.Hub { return m.hub }
 // Clock returns the guest clock.
 func (m *Machine) Clock() *Clock { return m.clock }
 
-// Stats returns the latest counters.
-func (m *Machine) Stats() Stats { return m.stats }
+// Stats returns the latest counters (updated about once a second); safe
+// from any goroutine.
+func (m *Machine) Stats() Stats {
+	if s := m.published.Load(); s != nil {
+		return *s
+	}
+	return Stats{}
+}
 
 // Do queues fn to run on the emulation goroutine between time slices.
 func (m *Machine) Do(fn func()) {

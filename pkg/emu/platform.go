@@ -4,18 +4,12 @@ import (
 	"bufio"
 	"io"
 
-	"do86/pkg/display"
 	"do86/pkg/emu/bus"
 	"do86/pkg/emu/dev/acpi"
 	"do86/pkg/emu/dev/debugcon"
 	"do86/pkg/emu/dev/sysctl"
 	"do86/pkg/emu/dev/uart16550"
 )
-
-// screenDevice is the display adapter as the machine uses it.
-type screenDevice interface {
-	Render(f *display.Frame) (*display.Frame, *display.TileSet, *display.TextScreen)
-}
 
 // wirePlatform adds power management, the reset and A20 ports, COM1 and the
 // debug console.

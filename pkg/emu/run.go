@@ -73,6 +73,8 @@ func (m *Machine) Run(ctx context.Context) (err error) {
 		if now.Sub(statT) >= time.Second {
 			m.stats.MIPS = float64(statN) / now.Sub(statT).Seconds() / 1e6
 			statT, statN = now, 0
+			st := m.stats
+			m.published.Store(&st)
 		}
 		if !now.Before(nextFrame) {
 			m.feedSerial()

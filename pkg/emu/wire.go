@@ -6,6 +6,8 @@ import (
 
 	"do86/pkg/emu/bus"
 	"do86/pkg/emu/dev/acpi"
+	"do86/pkg/emu/dev/ide"
+	"do86/pkg/emu/disk"
 	"do86/pkg/emu/dev/fdc"
 	"do86/pkg/emu/dev/fwcfg"
 	"do86/pkg/emu/dev/i8042"
@@ -14,6 +16,7 @@ import (
 	"do86/pkg/emu/dev/mc146818"
 	"do86/pkg/emu/dev/pci"
 	"do86/pkg/emu/dev/uart16550"
+	"do86/pkg/emu/dev/vga"
 	"do86/pkg/input"
 )
 
@@ -26,7 +29,8 @@ type devices struct {
 	kbc    *i8042.Controller
 	pci    *pci.Bus
 	router *pci.Router
-	vga    screenDevice
+	vga    *vga.VGA
+	ide    *ide.Controller
 	pm     *acpi.PM
 	com1   *uart16550.UART
 }
@@ -88,6 +92,20 @@ func (m *Machine) wire() error {
 	add(host)
 	add(isa)
 
+	d.vga = vga.New(m.clock, lfb{m.core})
+	if err := d.vga.Register(p, m.mmio); err != nil {
+		errs = append(errs, err)
+	}
+	d.pci.Add(2, 0, d.vga.PCI())
+	add(d.vga)
+
+	d.ide = ide.New(m.core, m.clock, irq(ide.PrimaryIRQ), irq(ide.SecondaryIRQ))
+	if err := d.ide.Register(p); err != nil {
+		errs = append(errs, err)
+	}
+	d.pci.Add(1, 1, d.ide.PCI())
+	add(d.ide)
+
 	if err := m.wirePlatform(); err != nil {
 		errs = append(errs, err)
 	}
@@ -126,6 +144,31 @@ func (m *Machine) insertMedia() error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
+	for i, path := range []string{m.cfg.HDA, m.cfg.HDB} {
+		if path == "" {
+			continue
+		}
+		o := disk.Options{Persist: m.cfg.Persist}
+		if i == 0 && !m.cfg.Persist {
+			o.OverlayPath = m.cfg.Overlay
+		}
+		dk, err := disk.Open(path, o)
+		if err != nil {
+			return err
+		}
+		m.closers = append(m.closers, dk)
+		m.dev.ide.Attach(0, i, dk, ide.HardDisk)
+	}
+	// The secondary master is always a CD-ROM drive, empty or not.
+	var cd *disk.Disk
+	if m.cfg.CDROM != "" {
+		var err error
+		if cd, err = disk.Open(m.cfg.CDROM, disk.Options{ReadOnly: true}); err != nil {
+			return err
+		}
+		m.closers = append(m.closers, cd)
+	}
+	m.dev.ide.Attach(1, 0, cd, ide.CDROM)
 	return nil
 }
 
@@ -143,6 +186,12 @@ func (m *Machine) bootOrder() string {
 			s += "/pci@i0cf8/isa@1/fdc@03f0/floppy@0\n"
 		case "fdb":
 			s += "/pci@i0cf8/isa@1/fdc@03f0/floppy@1\n"
+		case "cdrom":
+			s += "/pci@i0cf8/*@1,1/drive@1/disk@0\n"
+		case "hda":
+			s += "/pci@i0cf8/*@1,1/drive@0/disk@0\n"
+		case "hdb":
+			s += "/pci@i0cf8/*@1,1/drive@0/disk@1\n"
 		}
 	}
 	return s

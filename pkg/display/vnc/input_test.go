@@ -1,0 +1,138 @@
+package vnc_test
+
+import (
+	"slices"
+	"testing"
+
+	"do86/pkg/display"
+	"do86/pkg/display/vnc"
+	"do86/pkg/display/vnc/rfbclient"
+)
+
+// keyClient connects a client to a server that sends input to a recorder.
+func keyClient(t *testing.T, encs ...int32) (*rfbclient.Client, *recorder) {
+	t.Helper()
+	hub := display.NewHub()
+	hub.Publish(display.NewFrame(64, 48), nil, nil)
+	rec := &recorder{}
+	addr, _ := startServer(t, hub, rec, vnc.Options{})
+	cl := dial(t, addr, rfbclient.Config{})
+	if len(encs) > 0 {
+		cl.SetEncodings(encs...)
+		fullUpdate(t, cl)
+	}
+	return cl, rec
+}
+
+type keyEv struct {
+	keysym uint32
+	down   bool
+}
+
+func TestKeyEvents(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		keys []keyEv
+		want []string
+	}{
+		{"A wraps in Shift", []keyEv{{0x41, true}, {0x41, false}},
+			[]string{"key 0x2a true", "key 0x1e true", "key 0x2a false", "key 0x1e false"}},
+		{"a", []keyEv{{0x61, true}, {0x61, false}},
+			[]string{"key 0x1e true", "key 0x1e false"}},
+		{"Shift held, A", []keyEv{{0xFFE1, true}, {0x41, true}, {0x41, false}, {0xFFE1, false}},
+			[]string{"key 0x2a true", "key 0x1e true", "key 0x1e false", "key 0x2a false"}},
+		{"Shift held, / (another layout)", []keyEv{{0xFFE2, true}, {0x2F, true}, {0x2F, false}, {0xFFE2, false}},
+			[]string{"key 0x36 true", "key 0x36 false", "key 0x35 true", "key 0x36 true", "key 0x35 false", "key 0x36 false"}},
+		{"released after Shift", []keyEv{{0xFFE1, true}, {0x41, true}, {0xFFE1, false}, {0x61, false}},
+			[]string{"key 0x2a true", "key 0x1e true", "key 0x2a false", "key 0x1e false"}},
+		{"Caps Lock on: A needs no Shift", []keyEv{{0xFFE5, true}, {0xFFE5, false}, {0x41, true}, {0x41, false}},
+			[]string{"key 0x3a true", "key 0x3a false", "key 0x1e true", "key 0x1e false"}},
+		{"!", []keyEv{{0x21, true}, {0x21, false}},
+			[]string{"key 0x2a true", "key 0x2 true", "key 0x2a false", "key 0x2 false"}},
+		{"Enter, Right Ctrl, Up, F12", []keyEv{{0xFF0D, true}, {0xFFE4, true}, {0xFF52, true}, {0xFFC9, true}},
+			[]string{"key 0x1c true", "key 0xe01d true", "key 0xe048 true", "key 0x58 true"}},
+		{"unknown keysym dropped", []keyEv{{0x20AC, true}, {0x20AC, false}, {0x20, true}},
+			[]string{"key 0x39 true"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cl, rec := keyClient(t)
+			for _, k := range tc.keys {
+				cl.Key(k.keysym, k.down)
+			}
+			if got := rec.wait(t, len(tc.want)); !slices.Equal(got, tc.want) {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestQEMUExtendedKeyEvent(t *testing.T) {
+	cl, rec := keyClient(t, rfbclient.EncodingRaw, rfbclient.EncodingQEMUExtendedKeyEvent)
+	if !cl.QEMUKeys {
+		t.Fatal("server did not acknowledge the QEMU extended key event pseudo-encoding")
+	}
+	cl.QEMUKey(0x41, 0x1E, true) // 'A' with no Shift: the raw key is all that counts
+	cl.QEMUKey(0x41, 0x1E, false)
+	cl.QEMUKey(0xFF53, 0xCD, true) // Right arrow: 0xE0 0x4D folded to 0xCD
+	cl.QEMUKey(0xFF53, 0xE04D, false)
+	cl.QEMUKey(0x61, 0, true) // no keycode: the keysym decides
+	want := []string{"key 0x1e true", "key 0x1e false", "key 0xe04d true", "key 0xe04d false", "key 0x1e true"}
+	if got := rec.wait(t, len(want)); !slices.Equal(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestKeysReleasedOnDisconnect(t *testing.T) {
+	cl, rec := keyClient(t)
+	cl.Key(0xFFE3, true) // Ctrl held
+	cl.Pointer(1, 10, 10)
+	rec.wait(t, 2)
+	cl.Close()
+	got := rec.wait(t, 2)
+	want := []string{"key 0x1d false", "mouse 0 0 0 0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+type ptrEv struct {
+	mask uint8
+	x, y int
+}
+
+func TestPointerEvents(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		relative bool
+		evs      []ptrEv
+		want     []string
+	}{
+		{"motion", false, []ptrEv{{0, 100, 100}, {0, 110, 95}, {0, 110, 95}, {0, 100, 200}},
+			[]string{"mouse 10 -5 0 0", "mouse -10 105 0 0"}},
+		{"buttons", false, []ptrEv{{0, 5, 5}, {1, 5, 5}, {1 | 4, 6, 5}, {4, 6, 5}, {2, 6, 5}, {0, 6, 5}},
+			[]string{"mouse 0 0 0 1", "mouse 1 0 0 3", "mouse 0 0 0 2", "mouse 0 0 0 4", "mouse 0 0 0 0"}},
+		{"wheel", false, []ptrEv{{0, 5, 5}, {8, 5, 5}, {0, 5, 5}, {16, 5, 5}, {0, 5, 5}},
+			[]string{"mouse 0 0 -1 0", "mouse 0 0 1 0"}},
+		{"relative", true, []ptrEv{{0, 0x7FFF + 3, 0x7FFF - 2}, {1, 0x7FFF, 0x7FFF}},
+			[]string{"mouse 3 -2 0 0", "mouse 0 0 0 1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var cl *rfbclient.Client
+			var rec *recorder
+			if tc.relative {
+				cl, rec = keyClient(t, rfbclient.EncodingRaw, rfbclient.EncodingQEMUPointerMotionChange)
+				if !cl.RelativePointer {
+					t.Fatal("server did not switch the client to relative motion")
+				}
+			} else {
+				cl, rec = keyClient(t)
+			}
+			for _, e := range tc.evs {
+				cl.Pointer(e.mask, e.x, e.y)
+			}
+			if got := rec.wait(t, len(tc.want)); !slices.Equal(got, tc.want) {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,198 @@
+package vnc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"do86/pkg/display"
+	"do86/pkg/input"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Password, when not empty, makes every client pass VNC Authentication
+	// (only its first 8 bytes count, as the protocol's DES key holds 8).
+	// Empty: security type None.
+	Password string
+	// Name is the desktop name clients show in their title bar; "do86" if
+	// empty.
+	Name string
+	// Logf receives one line per connection event (connected, refused,
+	// closed and why). Nil: discard.
+	Logf func(format string, args ...any)
+	// WriteTimeout bounds each write to a client; a client that stops
+	// reading for that long is dropped. Zero: 30 seconds.
+	WriteTimeout time.Duration
+}
+
+// handshakeTimeout bounds the whole handshake, so that a client that
+// connects and says nothing does not hold a goroutine forever.
+const handshakeTimeout = 30 * time.Second
+
+// Server is an RFB server for one machine: it reads frames from a
+// display.Hub and sends input to an input.Sink. It serves any number of
+// clients at once; all methods are safe for concurrent use.
+type Server struct {
+	hub  *display.Hub
+	in   input.Sink
+	opts Options
+
+	mu        sync.Mutex
+	closed    bool
+	listeners map[net.Listener]struct{}
+	conns     map[net.Conn]struct{}
+	wg        sync.WaitGroup
+}
+
+// New returns a server showing hub and sending input to in. in may be nil
+// for a view-only server: key and pointer events are then read and dropped.
+func New(hub *display.Hub, in input.Sink, opts Options) *Server {
+	if opts.Name == "" {
+		opts.Name = "do86"
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 30 * time.Second
+	}
+	return &Server{hub: hub, in: in, opts: opts,
+		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
+}
+
+// Serve accepts clients on l until l fails or the server is closed, serving
+// each on its own goroutine. It returns nil after Close, else the accept
+// error. Serving on an address other than loopback without a password logs
+// a warning.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return nil
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+	}()
+	if a, ok := l.Addr().(*net.TCPAddr); ok && !a.IP.IsLoopback() && s.opts.Password == "" {
+		s.opts.Logf("vnc: warning: serving %v without a password: anyone who can reach it controls the machine", a)
+	}
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			return err
+		}
+		go s.ServeConn(context.Background(), c)
+	}
+}
+
+// ServeConn speaks RFB to one client over c, any net.Conn (a TCP
+// connection, or a WebSocket carrying RFB for noVNC), and returns when the
+// client leaves, the connection fails, ctx is done or the server is closed.
+// It always closes c.
+func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		c.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer func() {
+		c.Close()
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		<-ctx.Done()
+		c.Close()
+	}()
+	serveClient(ctx, s, c)
+}
+
+// Close stops every Serve loop, disconnects every client and waits for
+// their goroutines to finish.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	for l := range s.listeners {
+		l.Close()
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+// DefaultHost is where ParseAddr puts an address that names no host: the
+// loopback interface, so that only this computer's users can connect.
+const DefaultHost = "127.0.0.1"
+
+// ParseAddr turns a command-line VNC address into a TCP address to listen
+// on: ":N" is display N, 127.0.0.1:(5900+N); a bare number is a port on
+// 127.0.0.1; "host:port" is taken as is.
+func ParseAddr(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errors.New("vnc: empty address")
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		if n <= 0 || n > 65535 {
+			return "", fmt.Errorf("vnc: port %d out of range", n)
+		}
+		return net.JoinHostPort(DefaultHost, strconv.Itoa(n)), nil
+	}
+	if strings.HasPrefix(s, ":") {
+		n, err := strconv.Atoi(s[1:])
+		if err != nil || n < 0 || 5900+n > 65535 {
+			return "", fmt.Errorf("vnc: bad display number in %q", s)
+		}
+		return net.JoinHostPort(DefaultHost, strconv.Itoa(5900+n)), nil
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", fmt.Errorf("vnc: bad address %q: %v", s, err)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return "", fmt.Errorf("vnc: bad port in %q", s)
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// Listen parses addr with ParseAddr and listens on it over TCP.
+func Listen(addr string) (net.Listener, error) {
+	a, err := ParseAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	return net.Listen("tcp", a)
+}
