@@ -6,17 +6,17 @@ import (
 
 	"do86/pkg/emu/bus"
 	"do86/pkg/emu/dev/acpi"
-	"do86/pkg/emu/dev/ide"
-	"do86/pkg/emu/disk"
 	"do86/pkg/emu/dev/fdc"
 	"do86/pkg/emu/dev/fwcfg"
 	"do86/pkg/emu/dev/i8042"
 	"do86/pkg/emu/dev/i8237"
 	"do86/pkg/emu/dev/i8254"
+	"do86/pkg/emu/dev/ide"
 	"do86/pkg/emu/dev/mc146818"
 	"do86/pkg/emu/dev/pci"
 	"do86/pkg/emu/dev/uart16550"
 	"do86/pkg/emu/dev/vga"
+	"do86/pkg/emu/disk"
 	"do86/pkg/input"
 )
 
