@@ -86,7 +86,7 @@ type Machine struct {
 	serialBuf *bufio.Writer // COM1 output, flushed every frame
 	serialIn  []byte        // COM1 input the UART could not take yet
 
-	resetPending, powerOff bool
+	powerOff bool
 	paused                 atomic.Bool
 	stats                  Stats                 // owned by the emulation goroutine
 	published              atomic.Pointer[Stats] // a copy for other goroutines
@@ -188,11 +188,15 @@ func (m *Machine) reset() {
 	}
 	m.core.WritePhys(uint32(0x100000-len(m.bios)), m.bios)
 	m.core.DirtyJIT(0, 0x100000)
-	m.resetPending = false
 }
 
-// requestReset asks for a reset once the core returns from main_loop.
-func (m *Machine) requestReset() { m.resetPending = true }
+// requestReset is how the guest resets the machine (keyboard controller,
+// 0xCF9, port 0x92). It happens at once, inside the guest's OUT: the CPU must
+// not run on past a reset it asked for (SeaBIOS's reboot path would fault).
+func (m *Machine) requestReset() {
+	m.stats.Resets++
+	m.reset()
+}
 
 // Hub returns the display hub sinks subscribe to.
 func (m *Machine) Hub() *display.Hub { return m.hub }

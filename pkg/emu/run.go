@@ -65,10 +65,6 @@ func (m *Machine) Run(ctx context.Context) (err error) {
 			m.render()
 			return ErrPowerOff
 		}
-		if m.resetPending {
-			m.stats.Resets++
-			m.reset()
-		}
 		now := time.Now()
 		if now.Sub(statT) >= time.Second {
 			m.stats.MIPS = float64(statN) / now.Sub(statT).Seconds() / 1e6

@@ -1,5 +1,8 @@
-// Package images knows the kinds of files do86 boots and, later, the
-// catalog of images it can fetch.
+// Package images knows what do86 boots: the catalog of named images (with
+// the embedded demo), their download into a verified cache, the kinds of
+// image files (detected by content) and where the firmware is. Just enough to
+// turn `do86 run NAME|FILE` into files and a boot kind; it does not open or
+// serve the images.
 package images
 
 import (
@@ -24,8 +27,14 @@ const (
 	BzImage        // a Linux kernel (x86 boot protocol)
 )
 
+var kindNames = [...]string{"unknown", "floppy image", "CD-ROM image (ISO 9660)", "hard disk image", "Multiboot kernel", "Linux kernel (bzImage)"}
+
+// String names the kind as messages show it ("floppy image").
 func (k Kind) String() string {
-	return [...]string{"unknown", "floppy image", "CD-ROM image (ISO 9660)", "hard disk image", "Multiboot kernel", "Linux kernel (bzImage)"}[k]
+	if k < 0 || int(k) >= len(kindNames) {
+		return fmt.Sprintf("kind %d", int(k))
+	}
+	return kindNames[k]
 }
 
 // FloppySizes are the image sizes taken as floppies, in bytes.
@@ -37,6 +46,23 @@ type Detection struct {
 	Size int64
 	// Bootable is false for an ISO without an El Torito boot record.
 	Bootable bool
+}
+
+// String says what was detected, as `do86 run FILE` reports it:
+// "floppy image (1440 KiB)", "CD-ROM image (ISO 9660), El Torito bootable".
+func (d Detection) String() string {
+	switch d.Kind {
+	case Floppy:
+		return fmt.Sprintf("%v (%d KiB)", d.Kind, d.Size>>10)
+	case CDROM:
+		if d.Bootable {
+			return d.Kind.String() + ", El Torito bootable"
+		}
+		return d.Kind.String() + ", not bootable (no El Torito boot record)"
+	case HardDisk:
+		return fmt.Sprintf("%v (%d MiB)", d.Kind, d.Size>>20)
+	}
+	return d.Kind.String()
 }
 
 // Detect looks at a file and says what it is. The error for an

@@ -102,6 +102,20 @@ type encodings struct {
 	qemuPointer bool
 }
 
+// String names the choice for the log.
+func (e encodings) String() string {
+	s := map[int32]string{encRaw: "Raw", encHextile: "Hextile", encZRLE: "ZRLE", encTight: "Tight"}[e.pixel]
+	for _, x := range []struct {
+		on   bool
+		name string
+	}{{e.desktopSize, "DesktopSize"}, {e.extDesktop, "ExtendedDesktopSize"}, {e.qemuKeys, "QEMU keys"}, {e.qemuPointer, "QEMU relative pointer"}} {
+		if x.on {
+			s += ", " + x.name
+		}
+	}
+	return s
+}
+
 func parseEncodings(list []int32) encodings {
 	e := encodings{pixel: encRaw}
 	chosen := false
@@ -224,6 +238,7 @@ func (cl *client) setPixelFormat(pf pixelFormat) {
 
 func (cl *client) setEncodings(list []int32) {
 	e := parseEncodings(list)
+	cl.s.opts.Logf("vnc: %v: encodings: %s", cl.conn.RemoteAddr(), e)
 	cl.mu.Lock()
 	cl.encs, cl.encsNew = e, true
 	cl.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 )
 
 // RFB security types (RFC 6143 §7.2.1) and SecurityResult values (§7.1.3).
@@ -148,13 +149,7 @@ func vncAuthResponse(password string, challenge [16]byte) [16]byte {
 	var key [8]byte
 	copy(key[:], password)
 	for i, b := range key {
-		var m byte
-		for bit := 0; bit < 8; bit++ {
-			if b&(1<<bit) != 0 {
-				m |= 0x80 >> bit
-			}
-		}
-		key[i] = m
+		key[i] = bits.Reverse8(b)
 	}
 	c, _ := des.NewCipher(key[:]) // 8-byte key: cannot fail
 	var out [16]byte

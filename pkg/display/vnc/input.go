@@ -12,10 +12,11 @@ type keyState struct {
 
 // keyEvent turns a KeyEvent (keycode 0) or a QEMU extended key event into
 // scancodes. A raw XT keycode is sent as is. A keysym is looked up on a US
-// layout; when the character needs Shift and the client holds none, the
-// make code is wrapped in a Shift make and break (and the other way round:
-// held Shifts are released around a character typed without one), so that
-// the guest types what the client's user typed whatever the two layouts.
+// layout (input.FromKeysym); keysyms it does not know are dropped. When the
+// character needs Shift and the client holds none, the make code is wrapped
+// in a Shift make and break (and the other way round: held Shifts are
+// released around a character typed without one), so that the guest types
+// what the client's user typed whatever the two layouts.
 // The guest's Caps Lock is assumed to follow the client's Caps Lock presses
 // from off. Releases use the code the matching press used.
 func (cl *client) keyEvent(down bool, keysym, keycode uint32) {
@@ -34,7 +35,7 @@ func (cl *client) keyEvent(down bool, keysym, keycode uint32) {
 	if !down {
 		code, ok := k.pressed[keysym]
 		if !ok {
-			if code, _, ok = keysymScancode(keysym); !ok {
+			if code, _, ok = input.FromKeysym(keysym); !ok {
 				return
 			}
 		}
@@ -42,7 +43,7 @@ func (cl *client) keyEvent(down bool, keysym, keycode uint32) {
 		cl.send(code, false)
 		return
 	}
-	code, shift, ok := keysymScancode(keysym)
+	code, shift, ok := input.FromKeysym(keysym)
 	if !ok {
 		return
 	}

@@ -66,6 +66,17 @@ func TestKeyEvents(t *testing.T) {
 	}
 }
 
+func TestType(t *testing.T) {
+	cl, rec := keyClient(t)
+	cl.Type("a:\n")
+	want := []string{"key 0x1e true", "key 0x1e false",
+		"key 0x2a true", "key 0x27 true", "key 0x2a false", "key 0x27 false",
+		"key 0x1c true", "key 0x1c false"}
+	if got := rec.wait(t, len(want)); !slices.Equal(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
 func TestQEMUExtendedKeyEvent(t *testing.T) {
 	cl, rec := keyClient(t, rfbclient.EncodingRaw, rfbclient.EncodingQEMUExtendedKeyEvent)
 	if !cl.QEMUKeys {

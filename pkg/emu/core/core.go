@@ -21,6 +21,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // Version is the pinned v86 release whose core this package hosts.
@@ -35,6 +36,13 @@ const TableSize = 1024 + 900
 
 // MaxMemory is the largest guest RAM the core can allocate (it traps at 2 GiB).
 const MaxMemory = 2047 << 20
+
+// ModuleName is the name the core is instantiated under: the name JIT
+// modules import from.
+const ModuleName = "e"
+
+// maxWasmMemory is the largest a wasm32 memory can grow: 65536 pages.
+const maxWasmMemory = 1 << 32
 
 // LFBAddress is the fixed physical address of the SVGA linear framebuffer.
 const LFBAddress = 0xE0000000
@@ -100,6 +108,7 @@ func LoadEngine(path, cacheDir string) (*Engine, error) {
 	}
 	e := &Engine{wasm: wasm}
 	if cacheDir != "" {
+		pruneCache(cacheDir, CacheBudget)
 		if c, err := wazero.NewCompilationCacheWithDir(cacheDir); err == nil {
 			e.cache = c
 		}
@@ -115,7 +124,7 @@ type Options struct {
 	MemorySize    uint32 // guest RAM in bytes, at most MaxMemory
 	VGAMemorySize uint32 // LFB bytes: a power of two, at least 8 MiB
 	ACPI          bool   // local APIC and IOAPIC
-	JIT           bool
+	JIT           bool   // host the core's JIT (see FinishJIT)
 }
 
 // Core is one instance of the CPU.
@@ -131,6 +140,9 @@ type Core struct {
 	ramSize uint32
 	lfbBase uint32
 	lfbSize uint32
+
+	jit  *jitHost        // nil with the JIT off
+	resv *reservedMemory // the memory's mapping; nil with wazero's default
 
 	fnMainLoop, fnReset, fnRaise, fnLower, fnDirty, fnAPICTimer api.Function
 	fnFill, fnMarkDirty, fnReadTSC, fnSetTSC                    api.Function
@@ -160,9 +172,17 @@ func (e *Engine) New(host Host, o Options) (*Core, error) {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("core: compile: %w", err)
 	}
-	mod, err := rt.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName("v86").WithStartFunctions())
+	// Guest RAM lives in a mapping reserved once at the largest size, so that
+	// growing the memory neither moves nor copies it. Without one (strict
+	// overcommit, other systems) wazero's default allocator copies on growth.
+	ictx := ctx
+	if r, err := reserveMemory(maxWasmMemory); err == nil {
+		c.resv = r
+		ictx = experimental.WithMemoryAllocator(ctx, r)
+	}
+	mod, err := rt.InstantiateModule(ictx, compiled, wazero.NewModuleConfig().WithName(ModuleName).WithStartFunctions())
 	if err != nil {
-		rt.Close(ctx)
+		c.Close()
 		return nil, fmt.Errorf("core: instantiate: %w", err)
 	}
 	c.mod = mod
@@ -174,13 +194,19 @@ func (e *Engine) New(host Host, o Options) (*Core, error) {
 		"read_tsc": &c.fnReadTSC, "set_tsc": &c.fnSetTSC,
 	} {
 		if *p = mod.ExportedFunction(name); *p == nil {
-			rt.Close(ctx)
+			c.Close()
 			return nil, fmt.Errorf("core: export %s missing: not v86 %s", name, Version)
 		}
 	}
 	if err := c.init(o); err != nil {
-		rt.Close(ctx)
+		c.Close()
 		return nil, err
+	}
+	if o.JIT {
+		if err := c.startJIT(); err != nil {
+			c.Close()
+			return nil, err
+		}
 	}
 	return c, nil
 }
@@ -250,8 +276,14 @@ func (c *Core) Reset() error {
 
 // MainLoop runs the CPU for up to a few milliseconds and returns the
 // milliseconds until the next timer event (0 when the time slice ran out).
-// An error wraps ErrTrap: the core crashed and must be closed.
+// With the JIT on it first installs the modules compiled since the last call
+// (FinishJIT). An error wraps ErrTrap: the core crashed and must be closed.
 func (c *Core) MainLoop() (float64, error) {
+	if c.jit != nil {
+		if err := c.FinishJIT(); err != nil {
+			return 0, err
+		}
+	}
 	err := c.fnMainLoop.CallWithStack(c.ctx, c.stack[:])
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrTrap, err)
@@ -393,10 +425,21 @@ func (c *Core) TSC() uint64 {
 	return s[0]
 }
 
-// Close frees the instance.
+// Close stops the JIT's workers and frees the instance and its memory.
+// Nothing of the core may be used afterwards.
 func (c *Core) Close() {
+	c.stopJIT()
 	c.rt.Close(c.ctx)
+	if c.resv != nil {
+		c.resv.release()
+		c.resv = nil
+	}
 }
+
+// ReservedMemory reports whether guest RAM lives in a reserved mapping whose
+// base never moves (false: wazero's default allocator, which copies on
+// growth).
+func (c *Core) ReservedMemory() bool { return c.resv != nil }
 
 // DefaultCacheDir is where wazero's compiled code for the core is kept.
 func DefaultCacheDir() string {

@@ -80,9 +80,14 @@ func (c *Core) instantiateHost() error {
 		}
 	}, []api.ValueType{i32, i32, i32, i32, i32}, none)
 
-	fn("jit_clear_func", func(context.Context, api.Module, []uint64) {}, []api.ValueType{i32}, none)
-	fn("codegen_finalize", func(context.Context, api.Module, []uint64) {},
-		[]api.ValueType{i32, i32, i32, i32, i32}, none)
+	fn("jit_clear_func", func(_ context.Context, _ api.Module, s []uint64) {
+		c.jitClearFunc(uint32(s[0]))
+	}, []api.ValueType{i32}, none)
+	fn("codegen_finalize", func(_ context.Context, m api.Module, s []uint64) {
+		if code, ok := m.Memory().Read(uint32(s[3]), uint32(s[4])); ok {
+			c.codegenFinalize(uint32(s[0]), uint32(s[1]), uint32(s[2]), code)
+		}
+	}, []api.ValueType{i32, i32, i32, i32, i32}, none)
 	fn("console_log_from_wasm", func(_ context.Context, m api.Module, s []uint64) {
 		if b, ok := m.Memory().Read(uint32(s[0]), uint32(s[1])); ok {
 			h.Log(string(b))

@@ -9,7 +9,9 @@ import (
 // wazero host modules cannot export a table, but v86.wasm imports its
 // function table (env.__indirect_function_table). rewriteTable turns that
 // import into a table the module defines itself, of the given size, and
-// exports it as TableExport so that JIT modules can import it.
+// exports it as TableExport so that JIT modules can import it. It also
+// exports the memory a second time as MemoryExport, the name under which the
+// JIT's modules import it.
 //
 // The wasm binary format: a magic and version, then sections of
 // (id byte, LEB128 size, payload). Only the import, table and export
@@ -17,6 +19,10 @@ import (
 
 // TableExport is the name under which the rewritten module exports its table.
 const TableExport = "__indirect_function_table"
+
+// MemoryExport is the extra name of the memory export: JIT modules import
+// "e"."m", and the core is instantiated under the module name "e".
+const MemoryExport = "m"
 
 const (
 	secImport = 2
@@ -232,16 +238,20 @@ func dropTableImport(body []byte) ([]byte, bool, error) {
 	return out, found, nil
 }
 
-// addTableExport appends an export of table 0 to an export section body.
+// addTableExport appends exports of table 0 and memory 0 to an export
+// section body.
 func addTableExport(body []byte) ([]byte, error) {
 	count, k, err := readULEB(body)
 	if err != nil {
 		return nil, err
 	}
-	out := appendULEB(nil, count+1)
+	out := appendULEB(nil, count+2)
 	out = append(out, body[k:]...)
 	out = appendULEB(out, uint32(len(TableExport)))
 	out = append(out, TableExport...)
 	out = append(out, 1, 0) // kind table, index 0
+	out = appendULEB(out, uint32(len(MemoryExport)))
+	out = append(out, MemoryExport...)
+	out = append(out, 2, 0) // kind memory, index 0
 	return out, nil
 }

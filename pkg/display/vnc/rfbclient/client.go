@@ -425,3 +425,27 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	c.n += n
 	return n, err
 }
+
+// Type sends key presses and releases that type s: ASCII characters by
+// their keysyms (the server adds Shift where needed), '\n' as Return, '\t'
+// as Tab and '\b' as BackSpace.
+func (c *Client) Type(s string) error {
+	for _, r := range s {
+		ks := uint32(r)
+		switch r {
+		case '\n':
+			ks = 0xFF0D
+		case '\t':
+			ks = 0xFF09
+		case '\b':
+			ks = 0xFF08
+		}
+		if err := c.Key(ks, true); err != nil {
+			return err
+		}
+		if err := c.Key(ks, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}

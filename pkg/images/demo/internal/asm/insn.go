@@ -1,0 +1,467 @@
+package asm
+
+import "fmt"
+
+func (a *Asm) text(mn string, ops ...Operand) string {
+	s := mn
+	for i, o := range ops {
+		if i == 0 {
+			s += " "
+		} else {
+			s += ", "
+		}
+		s += o.String()
+	}
+	return s
+}
+
+func cat(parts ...[]byte) []byte {
+	var out []byte
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func le16(v int) []byte { return []byte{byte(v), byte(v >> 8)} }
+
+// Mov moves src to dst: registers, memory, immediates, segment registers.
+func (a *Asm) Mov(dst, src Operand) {
+	t := a.text("mov", dst, src)
+	switch d := dst.(type) {
+	case SReg:
+		p, m := a.modrm(d.N, src)
+		a.emit(t, cat(p, []byte{0x8E}, m)...)
+		return
+	case Reg:
+		if s, ok := src.(SReg); ok {
+			_, m := a.modrm(s.N, d)
+			a.emit(t, cat([]byte{0x8C}, m)...)
+			return
+		}
+		if v, ok := a.immValue(src); ok {
+			if d.W {
+				a.emit(t, cat([]byte{0xB8 + d.N}, le16(v))...)
+			} else {
+				a.emit(t, 0xB0+d.N, byte(v))
+			}
+			return
+		}
+	}
+	if s, ok := src.(SReg); ok {
+		p, m := a.modrm(s.N, dst)
+		a.emit(t, cat(p, []byte{0x8C}, m)...)
+		return
+	}
+	if v, ok := a.immValue(src); ok {
+		p, m := a.modrm(0, dst)
+		if width(dst) == 2 {
+			a.emit(t, cat(p, []byte{0xC7}, m, le16(v))...)
+		} else {
+			a.emit(t, cat(p, []byte{0xC6}, m, []byte{byte(v)})...)
+		}
+		return
+	}
+	a.rmReg(t, 0x88, dst, src)
+}
+
+// rmReg encodes the "op r/m, reg" (base) and "op reg, r/m" (base+2) forms.
+func (a *Asm) rmReg(t string, base byte, dst, src Operand) {
+	w := byte(0)
+	if width(dst) == 2 || width(src) == 2 {
+		w = 1
+	}
+	if width(dst) != 0 && width(src) != 0 && width(dst) != width(src) {
+		a.errorf("%s: operand sizes differ", t)
+	}
+	if r, ok := src.(Reg); ok {
+		p, m := a.modrm(r.N, dst)
+		a.emit(t, cat(p, []byte{base | w}, m)...)
+		return
+	}
+	if r, ok := dst.(Reg); ok {
+		p, m := a.modrm(r.N, src)
+		a.emit(t, cat(p, []byte{base | 2 | w}, m)...)
+		return
+	}
+	a.errorf("%s: unsupported operands", t)
+}
+
+// The ALU operations, in their ModRM /digit order.
+const (
+	opADD = iota
+	opOR
+	opADC
+	opSBB
+	opAND
+	opSUB
+	opXOR
+	opCMP
+)
+
+func (a *Asm) alu(mn string, op byte, dst, src Operand) {
+	t := a.text(mn, dst, src)
+	if v, ok := a.immValue(src); ok {
+		p, m := a.modrm(op, dst)
+		_, isLabel := src.(LabelImm)
+		switch {
+		case width(dst) == 1:
+			a.emit(t, cat(p, []byte{0x80}, m, []byte{byte(v)})...)
+		case !isLabel && v >= -128 && v <= 127:
+			a.emit(t, cat(p, []byte{0x83}, m, []byte{byte(v)})...)
+		default:
+			a.emit(t, cat(p, []byte{0x81}, m, le16(v))...)
+		}
+		return
+	}
+	a.rmReg(t, op<<3, dst, src)
+}
+
+// Add, Or, Adc, Sbb, And, Sub, Xor and Cmp are the two-operand ALU
+// instructions.
+func (a *Asm) Add(d, s Operand) { a.alu("add", opADD, d, s) }
+
+// Or is dst |= src.
+func (a *Asm) Or(d, s Operand) { a.alu("or", opOR, d, s) }
+
+// Adc is dst += src + CF.
+func (a *Asm) Adc(d, s Operand) { a.alu("adc", opADC, d, s) }
+
+// Sbb is dst -= src + CF.
+func (a *Asm) Sbb(d, s Operand) { a.alu("sbb", opSBB, d, s) }
+
+// And is dst &= src.
+func (a *Asm) And(d, s Operand) { a.alu("and", opAND, d, s) }
+
+// Sub is dst -= src.
+func (a *Asm) Sub(d, s Operand) { a.alu("sub", opSUB, d, s) }
+
+// Xor is dst ^= src.
+func (a *Asm) Xor(d, s Operand) { a.alu("xor", opXOR, d, s) }
+
+// Cmp compares dst with src.
+func (a *Asm) Cmp(d, s Operand) { a.alu("cmp", opCMP, d, s) }
+
+// Test ands without storing.
+func (a *Asm) Test(d, s Operand) {
+	t := a.text("test", d, s)
+	if v, ok := a.immValue(s); ok {
+		p, m := a.modrm(0, d)
+		if width(d) == 2 {
+			a.emit(t, cat(p, []byte{0xF7}, m, le16(v))...)
+		} else {
+			a.emit(t, cat(p, []byte{0xF6}, m, []byte{byte(v)})...)
+		}
+		return
+	}
+	if r, ok := s.(Reg); ok {
+		p, m := a.modrm(r.N, d)
+		w := byte(0)
+		if r.W {
+			w = 1
+		}
+		a.emit(t, cat(p, []byte{0x84 | w}, m)...)
+		return
+	}
+	a.errorf("%s: unsupported operands", t)
+}
+
+// Xchg swaps two operands (one a register).
+func (a *Asm) Xchg(d, s Operand) { a.rmReg(a.text("xchg", d, s), 0x86, d, s) }
+
+// Lea loads the address of a memory operand.
+func (a *Asm) Lea(d Reg, s Mem) {
+	p, m := a.modrm(d.N, s)
+	a.emit(a.text("lea", d, s), cat(p, []byte{0x8D}, m)...)
+}
+
+// Movzx zero-extends a byte into a 16-bit register (a 386 instruction).
+func (a *Asm) Movzx(d Reg, s Operand) {
+	p, m := a.modrm(d.N, s)
+	a.emit(a.text("movzx", d, s), cat(p, []byte{0x0F, 0xB6}, m)...)
+}
+
+// unary encodes the F6/F7 and FE/FF groups.
+func (a *Asm) unary(mn string, op8, op16, digit byte, o Operand) {
+	p, m := a.modrm(digit, o)
+	code := op8
+	switch width(o) {
+	case 2:
+		code = op16
+	case 0:
+		a.errorf("%s: operand size unknown", mn)
+	}
+	a.emit(a.text(mn, o), cat(p, []byte{code}, m)...)
+}
+
+// Inc adds one.
+func (a *Asm) Inc(o Operand) {
+	if r, ok := o.(Reg); ok && r.W {
+		a.emit(a.text("inc", o), 0x40+r.N)
+		return
+	}
+	a.unary("inc", 0xFE, 0xFF, 0, o)
+}
+
+// Dec subtracts one.
+func (a *Asm) Dec(o Operand) {
+	if r, ok := o.(Reg); ok && r.W {
+		a.emit(a.text("dec", o), 0x48+r.N)
+		return
+	}
+	a.unary("dec", 0xFE, 0xFF, 1, o)
+}
+
+// Not inverts every bit.
+func (a *Asm) Not(o Operand) { a.unary("not", 0xF6, 0xF7, 2, o) }
+
+// Neg negates.
+func (a *Asm) Neg(o Operand) { a.unary("neg", 0xF6, 0xF7, 3, o) }
+
+// Mul is unsigned AX = AL*o (DX:AX = AX*o for words).
+func (a *Asm) Mul(o Operand) { a.unary("mul", 0xF6, 0xF7, 4, o) }
+
+// Div is unsigned AL,AH = AX/o,AX%o (AX,DX = DX:AX/o, DX:AX%o for words).
+func (a *Asm) Div(o Operand) { a.unary("div", 0xF6, 0xF7, 6, o) }
+
+// shift encodes shifts and rotates by an immediate count or by CL.
+func (a *Asm) shift(mn string, digit byte, o Operand, count Operand) {
+	t := a.text(mn, o, count)
+	w := byte(0)
+	if width(o) == 2 {
+		w = 1
+	}
+	p, m := a.modrm(digit, o)
+	if r, ok := count.(Reg); ok && r == CL {
+		a.emit(t, cat(p, []byte{0xD2 | w}, m)...)
+		return
+	}
+	v, _ := a.immValue(count)
+	if v == 1 {
+		a.emit(t, cat(p, []byte{0xD0 | w}, m)...)
+		return
+	}
+	a.emit(t, cat(p, []byte{0xC0 | w}, m, []byte{byte(v)})...)
+}
+
+// Shl shifts left.
+func (a *Asm) Shl(o, n Operand) { a.shift("shl", 4, o, n) }
+
+// Shr shifts right, unsigned.
+func (a *Asm) Shr(o, n Operand) { a.shift("shr", 5, o, n) }
+
+// Sar shifts right, signed.
+func (a *Asm) Sar(o, n Operand) { a.shift("sar", 7, o, n) }
+
+// Rol rotates left.
+func (a *Asm) Rol(o, n Operand) { a.shift("rol", 0, o, n) }
+
+// Push pushes a 16-bit register, segment register or immediate.
+func (a *Asm) Push(o Operand) {
+	t := a.text("push", o)
+	switch o := o.(type) {
+	case Reg:
+		a.emit(t, 0x50+o.N)
+	case SReg:
+		a.emit(t, []byte{0x06, 0x0E, 0x16, 0x1E}[o.N])
+	default:
+		v, _ := a.immValue(o)
+		a.emit(t, cat([]byte{0x68}, le16(v))...)
+	}
+}
+
+// Pop pops into a 16-bit register or segment register.
+func (a *Asm) Pop(o Operand) {
+	t := a.text("pop", o)
+	switch o := o.(type) {
+	case Reg:
+		a.emit(t, 0x58+o.N)
+	case SReg:
+		if o == CS {
+			a.errorf("pop cs")
+		}
+		a.emit(t, []byte{0x07, 0, 0x17, 0x1F}[o.N])
+	default:
+		a.errorf("%s: unsupported operand", t)
+	}
+}
+
+// In reads a port: In(AL or AX, Imm port or DX).
+func (a *Asm) In(d Reg, port Operand) {
+	t := a.text("in", d, port)
+	w := byte(0)
+	if d.W {
+		w = 1
+	}
+	if r, ok := port.(Reg); ok && r == DX {
+		a.emit(t, 0xEC|w)
+		return
+	}
+	v, _ := a.immValue(port)
+	a.emit(t, 0xE4|w, byte(v))
+}
+
+// Out writes a port: Out(Imm port or DX, AL or AX).
+func (a *Asm) Out(port Operand, s Reg) {
+	t := a.text("out", port, s)
+	w := byte(0)
+	if s.W {
+		w = 1
+	}
+	if r, ok := port.(Reg); ok && r == DX {
+		a.emit(t, 0xEE|w)
+		return
+	}
+	v, _ := a.immValue(port)
+	a.emit(t, 0xE6|w, byte(v))
+}
+
+// Int calls a software interrupt.
+func (a *Asm) Int(n byte) { a.emit(fmt.Sprintf("int 0x%02x", n), 0xCD, n) }
+
+// rel16 is the displacement from the end of an instruction of size n to a
+// label.
+func (a *Asm) rel16(label string, n int) []byte {
+	target := int(a.Addr(label))
+	return le16(target - (int(a.PC()) + n))
+}
+
+// Call calls a label (near).
+func (a *Asm) Call(label string) { a.emit("call "+label, cat([]byte{0xE8}, a.rel16(label, 3))...) }
+
+// Jmp jumps to a label (near, rel16).
+func (a *Asm) Jmp(label string) { a.emit("jmp "+label, cat([]byte{0xE9}, a.rel16(label, 3))...) }
+
+// JmpFar jumps to seg:off.
+func (a *Asm) JmpFar(seg, off uint16) {
+	a.emit(fmt.Sprintf("jmp 0x%04x:0x%04x", seg, off), 0xEA, byte(off), byte(off>>8), byte(seg), byte(seg>>8))
+}
+
+// short emits a one-byte-displacement jump.
+func (a *Asm) short(text string, op byte, label string) {
+	target := int(a.Addr(label))
+	d := target - (int(a.PC()) + 2)
+	if a.pass == 2 && (d < -128 || d > 127) {
+		a.errorf("%s: target %d bytes away, out of short range", text, d)
+	}
+	a.emit(text, op, byte(d))
+}
+
+// jcc emits a conditional short jump (within ±127 bytes).
+func (a *Asm) jcc(name string, cc byte, label string) { a.short(name+" "+label, 0x70+cc, label) }
+
+// Jo jumps if overflow.
+func (a *Asm) Jo(label string) { a.jcc("jo", 0x0, label) }
+
+// Jb jumps if below (unsigned), that is if carry.
+func (a *Asm) Jb(label string) { a.jcc("jb", 0x2, label) }
+
+// Jae jumps if above or equal (unsigned), that is if no carry.
+func (a *Asm) Jae(label string) { a.jcc("jae", 0x3, label) }
+
+// Jz jumps if zero (equal).
+func (a *Asm) Jz(label string) { a.jcc("jz", 0x4, label) }
+
+// Jnz jumps if not zero (not equal).
+func (a *Asm) Jnz(label string) { a.jcc("jnz", 0x5, label) }
+
+// Jbe jumps if below or equal (unsigned).
+func (a *Asm) Jbe(label string) { a.jcc("jbe", 0x6, label) }
+
+// Ja jumps if above (unsigned).
+func (a *Asm) Ja(label string) { a.jcc("ja", 0x7, label) }
+
+// Js jumps if the sign flag is set.
+func (a *Asm) Js(label string) { a.jcc("js", 0x8, label) }
+
+// Jns jumps if the sign flag is clear.
+func (a *Asm) Jns(label string) { a.jcc("jns", 0x9, label) }
+
+// Jl jumps if less (signed).
+func (a *Asm) Jl(label string) { a.jcc("jl", 0xC, label) }
+
+// Jge jumps if greater or equal (signed).
+func (a *Asm) Jge(label string) { a.jcc("jge", 0xD, label) }
+
+// Jle jumps if less or equal (signed).
+func (a *Asm) Jle(label string) { a.jcc("jle", 0xE, label) }
+
+// Jg jumps if greater (signed).
+func (a *Asm) Jg(label string) { a.jcc("jg", 0xF, label) }
+
+// Loop decrements CX and jumps to label while it is not zero (short).
+func (a *Asm) Loop(label string) { a.short("loop "+label, 0xE2, label) }
+
+// Rep prefixes a string instruction; pass e.g. a.Stosb.
+func (a *Asm) Rep(insn func()) {
+	n := len(a.lines)
+	a.buf = append(a.buf, 0xF3)
+	insn()
+	l := &a.lines[n]
+	l.Addr--
+	l.Bytes = append([]byte{0xF3}, l.Bytes...)
+	l.Text = "rep " + l.Text
+}
+
+// Ret returns (near).
+func (a *Asm) Ret() { a.emit("ret", 0xC3) }
+
+// Retf returns (far).
+func (a *Asm) Retf() { a.emit("retf", 0xCB) }
+
+// Iret returns from an interrupt.
+func (a *Asm) Iret() { a.emit("iret", 0xCF) }
+
+// Cli clears the interrupt flag.
+func (a *Asm) Cli() { a.emit("cli", 0xFA) }
+
+// Sti sets the interrupt flag.
+func (a *Asm) Sti() { a.emit("sti", 0xFB) }
+
+// Hlt waits for an interrupt.
+func (a *Asm) Hlt() { a.emit("hlt", 0xF4) }
+
+// Cld makes string instructions count up.
+func (a *Asm) Cld() { a.emit("cld", 0xFC) }
+
+// Stosb stores AL at ES:DI and advances DI.
+func (a *Asm) Stosb() { a.emit("stosb", 0xAA) }
+
+// Stosw stores AX at ES:DI and advances DI by 2.
+func (a *Asm) Stosw() { a.emit("stosw", 0xAB) }
+
+// Lodsb loads AL from DS:SI and advances SI.
+func (a *Asm) Lodsb() { a.emit("lodsb", 0xAC) }
+
+// Movsb copies a byte from DS:SI to ES:DI.
+func (a *Asm) Movsb() { a.emit("movsb", 0xA4) }
+
+// Movsw copies a word from DS:SI to ES:DI.
+func (a *Asm) Movsw() { a.emit("movsw", 0xA5) }
+
+// Pusha pushes the eight general registers.
+func (a *Asm) Pusha() { a.emit("pusha", 0x60) }
+
+// Popa pops the eight general registers.
+func (a *Asm) Popa() { a.emit("popa", 0x61) }
+
+// Pushf pushes the flags.
+func (a *Asm) Pushf() { a.emit("pushf", 0x9C) }
+
+// Popf pops the flags.
+func (a *Asm) Popf() { a.emit("popf", 0x9D) }
+
+// Cbw sign-extends AL into AX.
+func (a *Asm) Cbw() { a.emit("cbw", 0x98) }
+
+// Nop does nothing.
+func (a *Asm) Nop() { a.emit("nop", 0x90) }
+
+// Stc sets the carry flag.
+func (a *Asm) Stc() { a.emit("stc", 0xF9) }
+
+// Clc clears the carry flag.
+func (a *Asm) Clc() { a.emit("clc", 0xF8) }
+
+// Aam splits AL into AH = AL/10, AL = AL%10.
+func (a *Asm) Aam() { a.emit("aam", 0xD4, 0x0A) }

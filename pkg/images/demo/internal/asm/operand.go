@@ -1,0 +1,194 @@
+package asm
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Operand is a register, an immediate or a memory reference.
+type Operand interface{ String() string }
+
+// Reg is a general register; W is true for 16-bit ones.
+type Reg struct {
+	N    byte // number in ModRM encoding
+	W    bool
+	name string
+}
+
+func (r Reg) String() string { return r.name }
+
+// The general registers.
+var (
+	AX = Reg{0, true, "ax"}
+	CX = Reg{1, true, "cx"}
+	DX = Reg{2, true, "dx"}
+	BX = Reg{3, true, "bx"}
+	SP = Reg{4, true, "sp"}
+	BP = Reg{5, true, "bp"}
+	SI = Reg{6, true, "si"}
+	DI = Reg{7, true, "di"}
+	AL = Reg{0, false, "al"}
+	CL = Reg{1, false, "cl"}
+	DL = Reg{2, false, "dl"}
+	BL = Reg{3, false, "bl"}
+	AH = Reg{4, false, "ah"}
+	CH = Reg{5, false, "ch"}
+	DH = Reg{6, false, "dh"}
+	BH = Reg{7, false, "bh"}
+)
+
+// SReg is a segment register.
+type SReg struct {
+	N    byte
+	name string
+}
+
+func (s SReg) String() string { return s.name }
+
+// The segment registers.
+var (
+	ES = SReg{0, "es"}
+	CS = SReg{1, "cs"}
+	SS = SReg{2, "ss"}
+	DS = SReg{3, "ds"}
+)
+
+// Imm is an immediate value.
+type Imm int
+
+func (i Imm) String() string {
+	if i >= 0 && i < 10 {
+		return fmt.Sprint(int(i))
+	}
+	if i < 0 {
+		return fmt.Sprint(int(i))
+	}
+	return fmt.Sprintf("0x%x", int(i))
+}
+
+// LabelImm is the address of a label (plus Off) used as an immediate
+// (mov si, msg).
+type LabelImm struct {
+	Name string
+	Off  int
+}
+
+func (l LabelImm) String() string {
+	if l.Off != 0 {
+		return fmt.Sprintf("%s+%d", l.Name, l.Off)
+	}
+	return l.Name
+}
+
+// L names a label's address as an immediate.
+func L(name string) LabelImm { return LabelImm{Name: name} }
+
+// Plus adds n to the address.
+func (l LabelImm) Plus(n int) LabelImm { l.Off += n; return l }
+
+// Mem is a memory operand: [Base + Label + Disp], Size 1 (byte) or 2
+// (word), with an optional segment override.
+type Mem struct {
+	Base  string // "", "bx", "si", "di", "bp", "bx+si", "bx+di", "bp+si", "bp+di"
+	Label string // added to Disp, always encoded as a 16-bit displacement
+	Disp  int
+	Size  int
+	Seg   *SReg
+}
+
+func (m Mem) String() string {
+	var parts []string
+	if m.Base != "" {
+		parts = append(parts, m.Base)
+	}
+	if m.Label != "" {
+		parts = append(parts, m.Label)
+	}
+	if m.Disp != 0 || len(parts) == 0 {
+		parts = append(parts, fmt.Sprintf("0x%x", m.Disp))
+	}
+	seg := ""
+	if m.Seg != nil {
+		seg = m.Seg.name + ":"
+	}
+	size := map[int]string{1: "byte ", 2: "word "}[m.Size]
+	return size + "[" + seg + strings.Join(parts, "+") + "]"
+}
+
+// B is a byte at a label ([name]); W a word.
+func B(label string) Mem { return Mem{Label: label, Size: 1} }
+
+// W is a word at a label.
+func W(label string) Mem { return Mem{Label: label, Size: 2} }
+
+// BAt is a byte at [base+disp]; WAt a word.
+func BAt(base string, disp int) Mem { return Mem{Base: base, Disp: disp, Size: 1} }
+
+// WAt is a word at [base+disp].
+func WAt(base string, disp int) Mem { return Mem{Base: base, Disp: disp, Size: 2} }
+
+// Idx adds a base register to a label operand: [label+bx].
+func (m Mem) Idx(base string) Mem { m.Base = base; return m }
+
+// In puts a segment override on a memory operand.
+func (m Mem) In(s SReg) Mem { m.Seg = &s; return m }
+
+var rmBase = map[string]byte{"bx+si": 0, "bx+di": 1, "bp+si": 2, "bp+di": 3, "si": 4, "di": 5, "bp": 6, "bx": 7}
+
+// modrm encodes a ModRM byte (with displacement and segment prefix) for
+// reg field r and operand o.
+func (a *Asm) modrm(r byte, o Operand) (prefix, enc []byte) {
+	switch o := o.(type) {
+	case Reg:
+		return nil, []byte{0xC0 | r<<3 | o.N}
+	case Mem:
+		if o.Seg != nil {
+			prefix = []byte{[]byte{0x26, 0x2E, 0x36, 0x3E}[o.Seg.N]}
+		}
+		disp := o.Disp
+		if o.Label != "" {
+			disp += int(a.Addr(o.Label))
+		}
+		if o.Base == "" {
+			return prefix, []byte{r<<3 | 6, byte(disp), byte(disp >> 8)}
+		}
+		rm, ok := rmBase[o.Base]
+		if !ok {
+			a.errorf("bad base %q", o.Base)
+		}
+		switch {
+		case o.Label != "" || disp < -128 || disp > 127:
+			return prefix, []byte{0x80 | r<<3 | rm, byte(disp), byte(disp >> 8)}
+		case disp != 0 || o.Base == "bp":
+			return prefix, []byte{0x40 | r<<3 | rm, byte(disp)}
+		}
+		return prefix, []byte{r<<3 | rm}
+	}
+	a.errorf("operand %v is not a register or memory", o)
+	return nil, []byte{0}
+}
+
+// width is 1 for byte operands, 2 for words, 0 when it cannot tell.
+func width(o Operand) int {
+	switch o := o.(type) {
+	case Reg:
+		if o.W {
+			return 2
+		}
+		return 1
+	case Mem:
+		return o.Size
+	}
+	return 0
+}
+
+// immValue is an immediate's value (a label's address for LabelImm).
+func (a *Asm) immValue(o Operand) (int, bool) {
+	switch o := o.(type) {
+	case Imm:
+		return int(o), true
+	case LabelImm:
+		return int(a.Addr(o.Name)) + o.Off, true
+	}
+	return 0, false
+}
