@@ -1,6 +1,6 @@
 # do86 — see README.md. `make run` and `make test` work on a fresh machine.
 GO      ?= go
-IMAGE   ?= ../shared/images/freedos722.img
+IMAGE   ?= demo
 ARGS    ?=
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 export DO86_CORE := $(CURDIR)/third_party/v86/v86.wasm

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/draw"
+	"image/png"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +21,7 @@ import (
 
 	"do86/pkg/display"
 	"do86/pkg/display/term"
+	"do86/pkg/display/vnc"
 	"do86/pkg/emu"
 	"do86/pkg/images"
 )
@@ -38,8 +43,12 @@ type runFlags struct {
 	timeout       time.Duration
 	untilSerial   string
 	untilText     string
+	untilScreen   string
 	screenshot    string
 	boot          string
+	imageDir      string
+	vnc           string
+	vncPassword   string
 }
 
 func newRunCmd() *cobra.Command {
@@ -67,7 +76,7 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.cdrom, "cdrom", "", "CD-ROM image, ISO 9660 (secondary master)")
 	fl.StringVar(&f.overlay, "overlay", "", "keep --hda's guest writes in this overlay FILE (default: in memory, lost at exit)")
 	fl.BoolVar(&f.persist, "persist", false, "write guest disk writes through to the --hda/--hdb image files")
-	fl.StringVar(&f.memory, "memory", "128M", "guest RAM (e.g. 64M, 1024M; at most 2047M)")
+	fl.StringVar(&f.memory, "memory", "", "guest RAM, e.g. 64M or 1024M, at most 2047M (default: the catalog's, else 128M)")
 	fl.StringVar(&f.bios, "bios", "", "BIOS image (default: Debian's SeaBIOS)")
 	fl.StringVar(&f.vgabios, "vgabios", "", "VGA BIOS image (default: Debian's SeaVGABIOS for std VGA)")
 	fl.BoolVar(&f.jit, "jit", false, "compile hot guest code to WebAssembly")
@@ -78,8 +87,12 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.DurationVar(&f.timeout, "timeout", 0, "stop after this long (e.g. 60s)")
 	fl.StringVar(&f.untilSerial, "until-serial", "", "stop once COM1 output matches this regular expression")
 	fl.StringVar(&f.untilText, "until-text", "", "stop once the text-mode screen matches this regular expression")
+	fl.StringVar(&f.untilScreen, "until-screen", "", "stop once the screen matches PNG[,TOL]: mean RGB difference at most TOL (default 8)")
 	fl.StringVar(&f.screenshot, "screenshot", "", "write a PNG of the screen to FILE when the VM stops")
 	fl.StringVar(&f.boot, "boot", "", "boot order, a comma list of fda,cdrom,hda")
+	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
+	fl.StringVar(&f.vnc, "vnc", "", "also serve this VM over VNC at ADDR (\":N\" = 127.0.0.1:5900+N)")
+	fl.StringVar(&f.vncPassword, "vnc-password", "", "VNC password (or $DO86_VNC_PASSWORD); none: no authentication")
 	return cmd
 }
 
@@ -109,7 +122,24 @@ func parseMemory(s string) (uint32, error) {
 }
 
 func runVM(ctx context.Context, f *runFlags, args []string) error {
-	mem, err := parseMemory(f.memory)
+	if len(args) == 0 && f.fda == "" && f.fdb == "" && f.hda == "" && f.hdb == "" && f.cdrom == "" {
+		args = []string{images.Default}
+	}
+	memFlag := f.memory
+	if len(args) == 1 {
+		path, entry, err := resolveImage(ctx, args[0], f.imageDir)
+		if err != nil {
+			return fail(err)
+		}
+		if entry != nil && memFlag == "" && entry.MemoryMiB > 0 {
+			memFlag = fmt.Sprintf("%dM", entry.MemoryMiB)
+		}
+		args = []string{path}
+	}
+	if memFlag == "" {
+		memFlag = "128M"
+	}
+	mem, err := parseMemory(memFlag)
 	if err != nil {
 		return fail(err)
 	}
@@ -235,9 +265,25 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 			return fail(fmt.Errorf("--until-text: %w", err))
 		}
 	}
+	var want *image.RGBA
+	tol := 8.0
+	if f.untilScreen != "" {
+		if want, tol, err = loadUntilScreen(f.untilScreen); err != nil {
+			return fail(err)
+		}
+	}
+	var lastCompare time.Time
 	m.OnFrame = func(fr *display.Frame, text *display.TextScreen) {
 		if untilText != nil && text != nil && untilText.MatchString(text.String()) {
 			cancel(errMatched)
+		}
+		// Comparing a whole screen costs a millisecond or two: four times a
+		// second is plenty.
+		if want != nil && time.Since(lastCompare) > 250*time.Millisecond {
+			lastCompare = time.Now()
+			if d, err := display.MeanDifference(display.FrameImage(fr), want); err == nil && d <= tol {
+				cancel(errMatched)
+			}
 		}
 	}
 
@@ -263,6 +309,13 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 		if isTerminal(os.Stdout) && f.serial != "stdio" {
 			displayKind = "term"
 		}
+	}
+	if f.vnc != "" {
+		stop, err := serveVNC(m, f)
+		if err != nil {
+			return fail(err)
+		}
+		defer stop()
 	}
 	var runErr error
 	switch displayKind {
@@ -292,10 +345,70 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 	if errors.Is(context.Cause(ctx), errMatched) {
 		return nil
 	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) && (f.untilSerial != "" || f.untilText != "") {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && (f.untilSerial != "" || f.untilText != "" || f.untilScreen != "") {
 		return &exitCode{exitUnmet, fmt.Errorf("timeout after %s: the --until condition was not met", f.timeout)}
 	}
 	return nil
+}
+
+// loadUntilScreen reads --until-screen's PNG[,TOL].
+func loadUntilScreen(arg string) (*image.RGBA, float64, error) {
+	path, tol := arg, 8.0
+	if i := strings.LastIndexByte(arg, ','); i > 0 {
+		t, err := strconv.ParseFloat(arg[i+1:], 64)
+		if err != nil || t < 0 {
+			return nil, 0, fmt.Errorf("--until-screen %q: the tolerance after the comma must be a number ≥ 0", arg)
+		}
+		path, tol = arg[:i], t
+	}
+	r, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("--until-screen: %w", err)
+	}
+	defer r.Close()
+	img, err := png.Decode(r)
+	if err != nil {
+		return nil, 0, fmt.Errorf("--until-screen: %s: %w", path, err)
+	}
+	rgba := image.NewRGBA(img.Bounds().Sub(img.Bounds().Min))
+	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
+	return rgba, tol, nil
+}
+
+// resolveImage turns the positional argument into a file: an existing file
+// as it is, else a catalog name (image directory, cache, download).
+func resolveImage(ctx context.Context, arg, imageDir string) (string, *images.Entry, error) {
+	if _, err := os.Stat(arg); err == nil {
+		return arg, nil, nil
+	}
+	e, ok := images.Lookup(arg)
+	if !ok {
+		_, err := os.Stat(arg)
+		return "", nil, fmt.Errorf("%w (and %q is not a catalog image: %s)", err, arg, strings.Join(images.Names(), ", "))
+	}
+	path, err := images.ResolveContext(ctx, arg, images.ResolveOptions{ImageDir: imageDir, Progress: images.StderrProgress()})
+	if err != nil {
+		return "", nil, err
+	}
+	return path, &e, nil
+}
+
+// serveVNC starts the VNC server for --vnc; stop closes it.
+func serveVNC(m *emu.Machine, f *runFlags) (stop func(), err error) {
+	pw := f.vncPassword
+	if pw == "" {
+		pw = os.Getenv("DO86_VNC_PASSWORD")
+	}
+	l, err := vnc.Listen(f.vnc)
+	if err != nil {
+		return nil, fmt.Errorf("--vnc: %w", err)
+	}
+	s := vnc.New(m.Hub(), m, vnc.Options{Password: pw, Logf: func(format string, a ...any) {
+		fmt.Fprintf(os.Stderr, "do86: vnc: "+format+"\n", a...)
+	}})
+	go s.Serve(l)
+	fmt.Fprintf(os.Stderr, "do86: VNC server on %s\n", l.Addr())
+	return func() { s.Close() }, nil
 }
 
 // bootOrder checks --boot, or derives the order from the media: the

@@ -86,10 +86,10 @@ type Machine struct {
 	serialBuf *bufio.Writer // COM1 output, flushed every frame
 	serialIn  []byte        // COM1 input the UART could not take yet
 
-	powerOff bool
-	paused                 atomic.Bool
-	stats                  Stats                 // owned by the emulation goroutine
-	published              atomic.Pointer[Stats] // a copy for other goroutines
+	powerOff  bool
+	paused    atomic.Bool
+	stats     Stats                 // owned by the emulation goroutine
+	published atomic.Pointer[Stats] // a copy for other goroutines
 
 	// OnFrame, when set, is called on the emulation goroutine after each
 	// rendered frame.

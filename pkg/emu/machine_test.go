@@ -3,6 +3,10 @@ package emu_test
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/draw"
+	"image/png"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -10,6 +14,7 @@ import (
 	"time"
 
 	"do86/internal/testenv"
+	"do86/pkg/display"
 	"do86/pkg/emu"
 	"do86/pkg/images"
 	"do86/pkg/input"
@@ -142,4 +147,96 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// image returns the screen, read on the emulation goroutine.
+func (v *vm) image() *image.RGBA {
+	ch := make(chan *image.RGBA, 1)
+	v.Do(func() { ch <- v.Image() })
+	return <-ch
+}
+
+// waitScreen waits until the screen is within tol of want.
+func (v *vm) waitScreen(want *image.RGBA, tol float64, timeout time.Duration) *image.RGBA {
+	v.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var d float64
+	for time.Now().Before(deadline) {
+		select {
+		case <-v.done:
+			v.t.Fatalf("machine stopped: %v", v.err)
+		default:
+		}
+		if img := v.image(); img != nil && img.Bounds() == want.Bounds() {
+			d, _ = display.MeanDifference(img, want)
+			if d <= tol {
+				return img
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	v.t.Fatalf("screen never came within %.2f of the reference (last difference %.2f)", tol, d)
+	return nil
+}
+
+func loadPNG(t *testing.T, path string) *image.RGBA {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgba := image.NewRGBA(img.Bounds())
+	draw.Draw(rgba, rgba.Bounds(), img, image.Point{}, draw.Src)
+	return rgba
+}
+
+// changedBox returns the bounding box of the pixels that differ.
+func changedBox(a, b *image.RGBA) image.Rectangle {
+	var r image.Rectangle
+	for y := 0; y < a.Rect.Dy(); y++ {
+		for x := 0; x < a.Rect.Dx(); x++ {
+			i := a.PixOffset(x, y)
+			if a.Pix[i] != b.Pix[i] || a.Pix[i+1] != b.Pix[i+1] || a.Pix[i+2] != b.Pix[i+2] {
+				r = r.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return r
+}
+
+// TestKolibriDesktopAndMouse boots KolibriOS to its 1024x768 desktop (issue
+// 3), then moves the mouse by injected PS/2 deltas and checks that the
+// pointer moved: the screen changes where the pointer was and where it went.
+func TestKolibriDesktopAndMouse(t *testing.T) {
+	want := loadPNG(t, testenv.Image(t, "kolibri.png"))
+	v := start(t, emu.Config{Memory: 128 << 20, Floppy: [2]string{testenv.Image(t, "kolibri.img")}})
+	// The clock on the taskbar and the pointer may differ; a fully drawn
+	// desktop is within 0.1 of the reference, one without icons about 3.
+	before := v.waitScreen(want, 0.5, 150*time.Second)
+	time.Sleep(2 * time.Second) // let the guest settle
+	before = v.image()
+	// Move right and down in small steps, as a real mouse reports.
+	for i := 0; i < 10; i++ {
+		v.Mouse(10, 8, 0, 0)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		after := v.image()
+		box := changedBox(before, after)
+		// The pointer starts near the centre (512,384); the clock at the
+		// bottom right may change too, so look only above the taskbar.
+		box = box.Intersect(image.Rect(0, 0, 1024, 730))
+		if box.Dx() >= 90 && box.Dy() >= 70 && box.Min.X >= 480 && box.Min.X <= 540 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the pointer did not move as asked: changed area %v", box)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

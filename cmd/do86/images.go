@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"do86/pkg/images"
+)
+
+func newImagesCmd() *cobra.Command {
+	var imageDir string
+	opts := func() images.ResolveOptions {
+		return images.ResolveOptions{ImageDir: imageDir, Progress: images.StderrProgress()}
+	}
+	cmd := &cobra.Command{
+		Use:   "images",
+		Short: "List, fetch and remove catalog images",
+	}
+	cmd.PersistentFlags().StringVar(&imageDir, "image-dir", "", "look for images here first, by file name (or $DO86_IMAGE_DIR)")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the catalog and what is cached",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "NAME\tOS\tBOOT\tMEMORY\tSIZE\tWHERE")
+			for _, s := range images.List(opts()) {
+				size := "?"
+				switch {
+				case s.Size > 0:
+					size = human(s.Size)
+				case s.Entry.Size > 0:
+					size = human(s.Entry.Size)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%dM\t%s\t%s\n", s.Name, s.OS, s.Boot, s.MemoryMiB, size, s.Where)
+			}
+			return w.Flush()
+		},
+	}
+	pull := &cobra.Command{
+		Use:   "pull NAME",
+		Short: "Download a catalog image into the cache (verified, resumable)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, err := images.Pull(cmd.Context(), args[0], opts())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), path)
+			return nil
+		},
+	}
+	info := &cobra.Command{
+		Use:   "info NAME",
+		Short: "Show what the catalog knows of an image",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := images.Info(args[0], opts())
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(cmd.OutOrStdout(), s.Describe())
+			return nil
+		},
+	}
+	rm := &cobra.Command{
+		Use:   "rm NAME",
+		Short: "Remove a cached image (never touches an image directory)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return images.Remove(args[0], opts())
+		},
+	}
+	cmd.AddCommand(list, pull, info, rm)
+	return cmd
+}
+
+// human renders a byte count.
+func human(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1fG", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1fM", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0fK", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d", n)
+}
+
