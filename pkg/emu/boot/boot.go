@@ -23,6 +23,7 @@ const (
 	Multiboot                 // Multiboot Specification 0.6.96
 )
 
+// String names the protocol.
 func (k Kind) String() string {
 	switch k {
 	case Linux:

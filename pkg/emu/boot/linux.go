@@ -90,8 +90,11 @@ func LoadLinux(kernel, initrd []byte, cmdline string, ramSize uint32) (*Plan, er
 	if le16(hdrBootFlag) != bootFlag {
 		return nil, fmt.Errorf("not a Linux kernel: no boot sector signature 0xAA55 at 0x1FE")
 	}
-	if len(kernel) < hdrEnd || string(kernel[hdrHeader:hdrHeader+4]) != hdrMagic {
+	if len(kernel) < hdrHeader+4 || string(kernel[hdrHeader:hdrHeader+4]) != hdrMagic {
 		return nil, fmt.Errorf("no \"HdrS\" kernel header: a boot sector, or a Linux kernel older than boot protocol 2.00, which cannot be loaded")
+	}
+	if len(kernel) < hdrEnd {
+		return nil, fmt.Errorf("truncated bzImage: %d bytes, the kernel header alone takes %d", len(kernel), hdrEnd)
 	}
 	info := &LinuxInfo{Protocol: le16(hdrVersion)}
 	proto := info.Protocol

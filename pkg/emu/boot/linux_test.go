@@ -27,6 +27,7 @@ func TestLoadLinuxErrors(t *testing.T) {
 	}{
 		{"good", good, fill(mib, 1), "console=ttyS0", 128 * mib, ""},
 		{"short", good[:300], nil, "", 128 * mib, "shorter than a boot sector"},
+		{"header cut off", good[:0x220], nil, "", 128 * mib, "truncated bzImage: 544 bytes, the kernel header alone"},
 		{"no boot flag", with(func(o *bzOpts) { o.noBootFlag = true }), nil, "", 128 * mib, "no boot sector signature"},
 		{"no HdrS", with(func(o *bzOpts) { o.noHdrS = true }), nil, "", 128 * mib, "older than boot protocol 2.00"},
 		{"protocol 1.x", with(func(o *bzOpts) { o.proto = 0x1FF }), nil, "", 128 * mib, "protocol 1.255 is older than 2.00"},

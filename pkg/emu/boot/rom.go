@@ -88,7 +88,7 @@ func assembleROM() ([]byte, string) {
 
 	a.comment("Option ROM header (0x55 0xAA, size in 512-byte units, init entry)")
 	a.db("0x55, 0xAA", 0x55, 0xAA).note("signature")
-	a.db("size", 0).note("size in 512-byte blocks (patched below)")
+	a.db("blocks", 0).note("size in 512-byte blocks, filled in at the end")
 	a.op("retf", 0xCB).note("init vector at offset 3: nothing to set up at POST")
 	a.org(0x18)
 	a.dw(num(0)).note("no PCI data structure")
@@ -103,7 +103,7 @@ func assembleROM() ([]byte, string) {
 	a.db("2", 2).note("length in 16-byte units")
 	a.dw(num(0)).note("no next header")
 	a.db("0", 0).note("reserved")
-	a.db("0", 0).note("checksum of this header (patched below)")
+	a.db("checksum", 0).note("makes this header's bytes sum to 0, filled in at the end")
 	a.dd(num(0)).note("device identifier")
 	a.dw(lbl("manufacturer", 0)).note("manufacturer string")
 	a.dw(lbl("product", 0)).note("product name string")
@@ -341,7 +341,7 @@ func assembleROM() ([]byte, string) {
 	// The last byte is the checksum; the PnP header has its own.
 	blocks := (len(a.buf) + 1 + 511) / 512
 	a.org(blocks*512 - 1)
-	a.db("checksum", 0)
+	a.db("checksum", 0).note("makes all bytes sum to 0")
 	a.buf[2] = byte(blocks)
 	pnp := a.labels["pnp"]
 	a.buf[pnp+9] = -sum(a.buf[pnp : pnp+32])

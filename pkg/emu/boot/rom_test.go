@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"flag"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,5 +106,26 @@ func TestROMListing(t *testing.T) {
 	}
 	if !sawBEV || !sawInsb || covered < 400 {
 		t.Fatalf("listing covers %d bytes (bev %v, rep insb %v)", covered, sawBEV, sawInsb)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/rom.lst from ROMListing")
+
+// TestROMListingFile keeps testdata/rom.lst, the listing a reader of the
+// repository sees, in step with the ROM (go test -update rewrites it).
+func TestROMListingFile(t *testing.T) {
+	const path = "testdata/rom.lst"
+	got := boot.ROMListing()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Fatalf("%s is stale: run go test ./pkg/emu/boot -run ROMListingFile -update", path)
 	}
 }

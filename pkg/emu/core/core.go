@@ -2,10 +2,15 @@
 // (npm package v86, pinned version), in wazero. It loads and verifies the
 // module, rewrites its table import, supplies the 21 functions it imports
 // (port and MMIO accesses, time, timers) by calling a Host, and offers typed
-// access to the CPU's state and guest RAM.
+// access to the CPU's state and guest RAM. With Options.JIT it also hosts
+// the core's JIT: the wasm modules it generates are compiled by a background
+// goroutine and installed between MainLoop calls (jit.go). Guest RAM lives
+// in a mapping reserved once, so it never moves or gets copied as the wasm
+// memory grows (memory_linux.go).
 //
 // A Core is not safe for concurrent use: one goroutine owns it, and the Host
-// is called on that goroutine from inside MainLoop.
+// is called on that goroutine from inside MainLoop. The JIT's workers touch
+// only their own queue and the wazero runtime.
 package core
 
 import (
