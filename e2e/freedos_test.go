@@ -75,3 +75,14 @@ func TestFreeDOSBootsToPrompt(t *testing.T) {
 		t.Errorf("bottom of the screen differs from the reference: mean difference %.2f (%v)", d, err)
 	}
 }
+
+// assertLikeReference compares a screenshot with a shared reference picture.
+func assertLikeReference(t *testing.T, shot, ref string, tol float64) {
+	t.Helper()
+	got := loadPNG(t, shot)
+	want := loadPNG(t, testenv.Image(t, ref))
+	d, err := display.MeanDifference(got, want)
+	if err != nil || d > tol {
+		t.Fatalf("%s differs from %s: mean difference %.2f (%v)", shot, ref, d, err)
+	}
+}

@@ -89,4 +89,3 @@ func human(n int64) string {
 	}
 	return fmt.Sprintf("%d", n)
 }
-

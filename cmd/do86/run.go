@@ -23,6 +23,7 @@ import (
 	"do86/pkg/display/term"
 	"do86/pkg/display/vnc"
 	"do86/pkg/emu"
+	"do86/pkg/emu/disk"
 	"do86/pkg/images"
 )
 
@@ -47,6 +48,13 @@ type runFlags struct {
 	screenshot    string
 	boot          string
 	imageDir      string
+	kernel        string
+	initrd        string
+	appendLine    string
+	multiboot     string
+	modules       []string
+	ahciDisk      string
+	ahciDiskSize  string
 	vnc           string
 	vncPassword   string
 }
@@ -76,10 +84,17 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.cdrom, "cdrom", "", "CD-ROM image, ISO 9660 (secondary master)")
 	fl.StringVar(&f.overlay, "overlay", "", "keep --hda's guest writes in this overlay FILE (default: in memory, lost at exit)")
 	fl.BoolVar(&f.persist, "persist", false, "write guest disk writes through to the --hda/--hdb image files")
+	fl.StringVar(&f.kernel, "kernel", "", "boot this Linux kernel (bzImage) directly")
+	fl.StringVar(&f.initrd, "initrd", "", "initial RAM disk for --kernel")
+	fl.StringVar(&f.appendLine, "append", "", "kernel command line (--kernel or --multiboot)")
+	fl.StringVar(&f.multiboot, "multiboot", "", "boot this Multiboot kernel directly")
+	fl.StringArrayVar(&f.modules, "module", nil, "Multiboot module FILE[,ARGS] (repeatable)")
+	fl.StringVar(&f.ahciDisk, "ahci-disk", "", "disk image on an AHCI (SATA) controller")
+	fl.StringVar(&f.ahciDiskSize, "ahci-disk-size", "", "a blank AHCI disk of SIZE (e.g. 32M) when no --ahci-disk is given")
 	fl.StringVar(&f.memory, "memory", "", "guest RAM, e.g. 64M or 1024M, at most 2047M (default: the catalog's, else 128M)")
 	fl.StringVar(&f.bios, "bios", "", "BIOS image (default: Debian's SeaBIOS)")
 	fl.StringVar(&f.vgabios, "vgabios", "", "VGA BIOS image (default: Debian's SeaVGABIOS for std VGA)")
-	fl.BoolVar(&f.jit, "jit", false, "compile hot guest code to WebAssembly")
+	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly (--jit=false: interpret only)")
 	fl.StringVar(&f.debugcon, "debugcon", "", "write the debug console (ports 0x402, 0xE9: SeaBIOS's log) to FILE (- for stderr)")
 	fl.StringVar(&f.traceIO, "trace-io", "", "write every port access to FILE (slow)")
 	fl.StringVar(&f.displayKind, "display", "", "term or none (default: term when stdout is a terminal)")
@@ -122,17 +137,30 @@ func parseMemory(s string) (uint32, error) {
 }
 
 func runVM(ctx context.Context, f *runFlags, args []string) error {
-	if len(args) == 0 && f.fda == "" && f.fdb == "" && f.hda == "" && f.hdb == "" && f.cdrom == "" {
+	if len(args) == 0 && f.fda == "" && f.fdb == "" && f.hda == "" && f.hdb == "" && f.cdrom == "" && f.kernel == "" && f.multiboot == "" {
 		args = []string{images.Default}
 	}
 	memFlag := f.memory
+	var ahciSize int64
+	if f.ahciDiskSize != "" {
+		n, err := disk.ParseSize(f.ahciDiskSize)
+		if err != nil || n <= 0 {
+			return fail(fmt.Errorf("--ahci-disk-size %q: want a size such as 32M", f.ahciDiskSize))
+		}
+		ahciSize = n
+	}
 	if len(args) == 1 {
 		path, entry, err := resolveImage(ctx, args[0], f.imageDir)
 		if err != nil {
 			return fail(err)
 		}
-		if entry != nil && memFlag == "" && entry.MemoryMiB > 0 {
-			memFlag = fmt.Sprintf("%dM", entry.MemoryMiB)
+		if entry != nil {
+			if memFlag == "" && entry.MemoryMiB > 0 {
+				memFlag = fmt.Sprintf("%dM", entry.MemoryMiB)
+			}
+			if ahciSize == 0 && f.ahciDisk == "" {
+				ahciSize = entry.AHCIDiskSize
+			}
 		}
 		args = []string{path}
 	}
@@ -147,6 +175,10 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 	cfg.Floppy = [2]string{f.fda, f.fdb}
 	cfg.HDA, cfg.HDB, cfg.CDROM = f.hda, f.hdb, f.cdrom
 	cfg.Persist, cfg.Overlay = f.persist, f.overlay
+	cfg.Kernel, cfg.Initrd, cfg.Append = f.kernel, f.initrd, f.appendLine
+	cfg.Multiboot, cfg.Modules = f.multiboot, f.modules
+	cfg.AHCIDisk, cfg.AHCIDiskSize = f.ahciDisk, ahciSize
+	cfg.Log = os.Stderr
 	if f.persist && f.overlay != "" {
 		return fail(errors.New("--persist and --overlay exclude each other: writes go either to the image or to the overlay"))
 	}
@@ -167,6 +199,10 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 			slot, first = &cfg.CDROM, "cdrom"
 		case images.HardDisk:
 			slot, first = &cfg.HDA, "hda"
+		case images.Multiboot:
+			slot = &cfg.Multiboot
+		case images.BzImage:
+			slot = &cfg.Kernel
 		default:
 			return fail(fmt.Errorf("%s is a %s: booting it is not supported yet", args[0], d.Kind))
 		}
@@ -176,8 +212,8 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 		*slot = args[0]
 		fmt.Fprintf(os.Stderr, "do86: %s: %s\n", args[0], d.Kind)
 	}
-	if cfg.Floppy[0] == "" && cfg.Floppy[1] == "" && cfg.HDA == "" && cfg.HDB == "" && cfg.CDROM == "" {
-		return fail(errors.New("nothing to boot: give an image file, or --fda, --cdrom or --hda"))
+	if cfg.Floppy[0] == "" && cfg.Floppy[1] == "" && cfg.HDA == "" && cfg.HDB == "" && cfg.CDROM == "" && cfg.Kernel == "" && cfg.Multiboot == "" {
+		return fail(errors.New("nothing to boot: give an image file, or --fda, --cdrom, --hda, --kernel or --multiboot"))
 	}
 	if cfg.Boot, err = bootOrder(f.boot, first, cfg); err != nil {
 		return fail(err)

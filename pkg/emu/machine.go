@@ -38,6 +38,17 @@ type Config struct {
 	// they go to an overlay (in memory, or the file Overlay for HDA).
 	Persist bool
 	Overlay string
+	// Kernel, Initrd and Append boot a Linux kernel directly; Multiboot and
+	// Modules ("FILE[,ARGS]") a Multiboot kernel (Append is its command line).
+	Kernel, Initrd, Append string
+	Multiboot              string
+	Modules                []string
+	// AHCIDisk is a disk image on an AHCI controller; AHCIDiskSize, when
+	// AHCIDisk is empty, makes a blank in-memory disk of that many bytes.
+	AHCIDisk     string
+	AHCIDiskSize int64
+	// Log receives one-line notes (nil: discarded).
+	Log io.Writer
 	// Boot is the boot order: "fda", "cdrom", "hda" (empty: the media given).
 	Boot []string
 
@@ -87,6 +98,7 @@ type Machine struct {
 	serialIn  []byte        // COM1 input the UART could not take yet
 
 	powerOff  bool
+	pages     pageCache // page hashes of the last snapshot (snapshot.go)
 	paused    atomic.Bool
 	stats     Stats                 // owned by the emulation goroutine
 	published atomic.Pointer[Stats] // a copy for other goroutines
@@ -196,6 +208,13 @@ func (m *Machine) reset() {
 func (m *Machine) requestReset() {
 	m.stats.Resets++
 	m.reset()
+}
+
+// logf writes a note to the configured log.
+func (m *Machine) logf(format string, a ...any) {
+	if m.cfg.Log != nil {
+		fmt.Fprintf(m.cfg.Log, format+"\n", a...)
+	}
 }
 
 // Hub returns the display hub sinks subscribe to.

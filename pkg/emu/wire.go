@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"time"
 
+	"do86/pkg/emu/boot"
 	"do86/pkg/emu/bus"
 	"do86/pkg/emu/dev/acpi"
+	"do86/pkg/emu/dev/ahci"
 	"do86/pkg/emu/dev/fdc"
 	"do86/pkg/emu/dev/fwcfg"
 	"do86/pkg/emu/dev/i8042"
@@ -31,6 +33,7 @@ type devices struct {
 	router *pci.Router
 	vga    *vga.VGA
 	ide    *ide.Controller
+	ahci   *ahci.Controller
 	pm     *acpi.PM
 	com1   *uart16550.UART
 }
@@ -120,9 +123,20 @@ func (m *Machine) wire() error {
 	if err := m.insertMedia(); err != nil {
 		return err
 	}
+	if err := m.wireAHCI(); err != nil {
+		return err
+	}
+	kernel, err := m.loadKernel()
+	if err != nil {
+		return err
+	}
 	d.rtc.SetMemory(uint64(m.cfg.Memory))
 	d.rtc.SetFloppyTypes(d.fdc.DriveType(0), d.fdc.DriveType(1))
-	m.fw.SetFile("bootorder", []byte(m.bootOrder()))
+	order := m.bootOrder()
+	if kernel {
+		order = boot.BootOrderPath + "\n" + order
+	}
+	m.fw.SetFile("bootorder", []byte(order))
 	if len(errs) > 0 {
 		return fmt.Errorf("wiring: %v", errs)
 	}

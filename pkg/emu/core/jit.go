@@ -60,6 +60,7 @@ type JITStats struct {
 type jitJob struct {
 	index, start, flags uint32
 	gen                 uint32 // the slot's generation when queued
+	epoch               uint32 // the host's epoch when queued (see dropAll)
 	code                []byte
 	compiled            wazero.CompiledModule
 	err                 error
@@ -88,6 +89,8 @@ type jitHost struct {
 	finishFn  api.Function
 	logged    bool
 	dropNext  int // tests: drop this many coming modules as if the queue were full
+	open      map[*jitJob]struct{} // handed over by the core, not yet finished
+	epoch     uint32               // bumped when a restore makes every job void
 	st        JITStats
 	compiled  atomic.Uint64
 	nanos     atomic.Int64
@@ -100,6 +103,7 @@ func (c *Core) startJIT() error {
 	j := &jitHost{
 		rt:        c.rt,
 		queue:     make(chan *jitJob, jitQueueLen),
+		open:      map[*jitJob]struct{}{},
 		cfgNoName: wazero.NewModuleConfig().WithName("").WithStartFunctions(),
 	}
 	mod, err := c.rt.InstantiateWithConfig(c.ctx, tableClearer(), j.cfgNoName)
@@ -155,7 +159,8 @@ func (c *Core) codegenFinalize(index, start, flags uint32, code []byte) {
 		return
 	}
 	j.st.Queued++
-	job := &jitJob{index: index, start: start, flags: flags, gen: j.gen[index]}
+	job := &jitJob{index: index, start: start, flags: flags, gen: j.gen[index], epoch: j.epoch}
+	j.open[job] = struct{}{}
 	if j.dropNext == 0 {
 		job.code = append([]byte(nil), code...)
 		select {
@@ -227,6 +232,12 @@ func (c *Core) FinishJIT() error {
 // and tells the core.
 func (c *Core) install(job *jitJob) error {
 	j := c.jit
+	if job.epoch != j.epoch { // queued before a restore: the core forgot it
+		if job.compiled != nil {
+			job.compiled.Close(c.ctx)
+		}
+		return nil
+	}
 	if job.err == nil && job.gen != j.gen[job.index] {
 		j.st.Stale++
 		job.compiled.Close(c.ctx)
@@ -262,6 +273,7 @@ func (c *Core) install(job *jitJob) error {
 	}
 	j.slots[job.index] = jitSlot{mod: mod, compiled: job.compiled}
 	j.st.Instantiated++
+	delete(j.open, job)
 	s := [3]uint64{uint64(job.index), uint64(job.start), uint64(job.flags)}
 	if err := j.finishFn.CallWithStack(c.ctx, s[:]); err != nil {
 		return fmt.Errorf("%w: codegen_finalize_finished: %v", ErrTrap, err)
@@ -272,6 +284,7 @@ func (c *Core) install(job *jitJob) error {
 // abandon finishes a module that will not be installed: its entry page is
 // marked written, so the core frees the slot instead of using it.
 func (c *Core) abandon(job *jitJob) error {
+	delete(c.jit.open, job)
 	page := job.start &^ 0xFFF
 	var s [3]uint64
 	s[0], s[1] = uint64(page), uint64(page+0x1000)

@@ -42,6 +42,8 @@ type PIT struct {
 	// the parity/channel check enables); Refresh is the toggle of bit 4.
 	PortB   uint8
 	Refresh bool
+	// IRQLevel is the level IRQ 0 was last driven to.
+	IRQLevel bool
 
 	clock bus.Clock
 	irq0  bus.IRQ
@@ -76,6 +78,13 @@ func (p *PIT) now() int64 { return ticks(p.clock.Now()) }
 func (p *PIT) pulse() {
 	p.irq0.Lower()
 	p.irq0.Raise()
+	p.IRQLevel = true
+}
+
+// lowerIRQ0 drives IRQ 0 low: OUT0 went low.
+func (p *PIT) lowerIRQ0() {
+	p.irq0.Lower()
+	p.IRQLevel = false
 }
 
 // catchUp delivers an edge of counter 0 that fell due before the guest
@@ -130,7 +139,7 @@ func (p *PIT) writeByte(off uint16, v uint8) {
 		c := &p.C[off]
 		c.writeByte(t, v)
 		if off == PortCounter0 && !c.out(t) {
-			p.irq0.Lower()
+			p.lowerIRQ0()
 		}
 	case off == PortControl:
 		p.control(t, v)
@@ -167,6 +176,6 @@ func (p *PIT) control(t int64, v uint8) {
 	c.control(v)
 	if i == 0 && !c.out(t) {
 		// Mode 0 drives OUT low until terminal count.
-		p.irq0.Lower()
+		p.lowerIRQ0()
 	}
 }
