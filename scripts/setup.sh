@@ -55,7 +55,11 @@ apt_install() {
 pkgs=()
 [ -f /usr/share/seabios/bios-256k.bin ] && [ -f /usr/share/seabios/vgabios-stdvga.bin ] || pkgs+=(seabios)
 if [ $want_tests = 1 ]; then
-	command -v tmux >/dev/null || pkgs+=(tmux)
+	# tool:package pairs the end-to-end tests drive.
+	for tp in tmux:tmux gvnccapture:gvncviewer vncsnapshot:vncsnapshot vncviewer:tigervnc-viewer \
+		Xvfb:xvfb xdotool:xdotool chromium:chromium; do
+		command -v "${tp%%:*}" >/dev/null || pkgs+=("${tp#*:}")
+	done
 fi
 if [ ${#pkgs[@]} -gt 0 ]; then
 	apt_install "${pkgs[@]}"

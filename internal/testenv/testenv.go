@@ -53,17 +53,14 @@ var (
 	buildOut  []byte
 )
 
-// Binary builds cmd/do86 once per test process and returns its path.
+// Binary builds cmd/do86 once per test process, as bin/do86-test in the
+// repository (where it finds the core in third_party/ as a built binary
+// does), and returns its path.
 func Binary(t testing.TB) string {
 	t.Helper()
 	root := Root(t)
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "do86-test-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "do86")
+		binPath = filepath.Join(root, "bin", "do86-test")
 		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/do86")
 		cmd.Dir = root
 		buildOut, buildErr = cmd.CombinedOutput()

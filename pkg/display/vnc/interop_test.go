@@ -26,7 +26,7 @@ import (
 func TestGvnccapture(t *testing.T) {
 	bin, err := exec.LookPath("gvnccapture")
 	if err != nil {
-		t.Skip("gvnccapture not installed")
+		t.Fatal("gvnccapture not installed: make setup-test installs it (Debian gvncviewer)")
 	}
 	hub := display.NewHub()
 	f := desktop(320, 200, 11)
@@ -79,7 +79,7 @@ func TestGvnccapture(t *testing.T) {
 func TestVncsnapshot(t *testing.T) {
 	bin, err := exec.LookPath("vncsnapshot")
 	if err != nil {
-		t.Skip("vncsnapshot not installed")
+		t.Fatal("vncsnapshot not installed: make setup-test installs it")
 	}
 	for _, tc := range []struct{ enc, name, password string }{
 		{"tight", "Tight", ""}, {"hextile", "Hextile", ""}, {"raw", "Raw", ""}, {"tight", "Tight", "pa55word"},
@@ -181,7 +181,7 @@ func runFor(cmd *exec.Cmd, d time.Duration) error {
 func TestTigerVNC(t *testing.T) {
 	for _, tool := range []string{"vncviewer", "Xvfb", "xdotool"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skip(tool + " not installed")
+			t.Fatal(tool + " not installed: make setup-test installs it")
 		}
 	}
 	r, w, err := os.Pipe()
