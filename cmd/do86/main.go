@@ -40,7 +40,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCmd(), newImagesCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newImagesCmd(), newSnapshotsCmd(), newVersionCmd())
 	err := root.Execute()
 	if err == nil {
 		return

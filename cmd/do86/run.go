@@ -56,6 +56,9 @@ type runFlags struct {
 	ahciDiskSize  string
 	vnc           string
 	vncPassword   string
+	store         string
+	save          string
+	resume        string
 }
 
 func newRunCmd() *cobra.Command {
@@ -104,6 +107,9 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.untilScreen, "until-screen", "", "stop once the screen matches PNG[,TOL]: mean RGB difference at most TOL (default 8)")
 	fl.StringVar(&f.screenshot, "screenshot", "", "write a PNG of the screen to FILE when the VM stops")
 	fl.StringVar(&f.boot, "boot", "", "boot order, a comma list of fda,cdrom,hda")
+	fl.StringVar(&f.store, "store", "", "snapshot store FILE (default: the user cache's do86/store.db)")
+	fl.StringVar(&f.save, "save", "", "save a snapshot NAME of the VM when it stops")
+	fl.StringVar(&f.resume, "resume", "", "resume the snapshot NAME (give the same image and media it was made with)")
 	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
 	fl.StringVar(&f.vnc, "vnc", "", "also serve this VM over VNC at ADDR (\":N\" = 127.0.0.1:5900+N)")
 	fl.StringVar(&f.vncPassword, "vnc-password", "", "VNC password (or $DO86_VNC_PASSWORD); none: no authentication")
@@ -191,7 +197,12 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 	}
 	cfg.Serial = serialOut
 
-	m, err := emu.New(cfg)
+	var m *emu.Machine
+	if f.resume != "" {
+		m, err = resumeMachine(cfg, f.store, f.resume)
+	} else {
+		m, err = emu.New(cfg)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -284,6 +295,11 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 	if f.screenshot != "" {
 		if err := m.Screenshot(f.screenshot); err != nil {
 			fmt.Fprintln(os.Stderr, "do86: screenshot:", err)
+		}
+	}
+	if f.save != "" && !errors.Is(runErr, emu.ErrCrash) {
+		if err := saveSnapshot(m, f.store, f.save); err != nil {
+			return fail(err)
 		}
 	}
 	switch {

@@ -38,11 +38,12 @@ func killChild(path string) {
 		name := fmt.Sprintf("s%03d", n)
 		snap := childMem(n).snapshot()
 		fmt.Println("saving", name)
+		t0 := time.Now()
 		if _, err := s.Save(name, snap); err != nil {
 			fmt.Println("error", err)
 			os.Exit(1)
 		}
-		fmt.Println("saved", name)
+		fmt.Println("saved", name, time.Since(t0).Nanoseconds())
 	}
 }
 
@@ -58,10 +59,11 @@ func TestKillDuringSave(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "store.db")
 	saved := map[string]bool{}
 	recovered := 0
-	// Kill at growing delays into a save, at least five times and until a
-	// kill has caught a save between its streamed batches and its commit.
-	for round := 0; round < 5 || recovered == 0 && round < 16; round++ {
-		delay := time.Duration(round) * 25 * time.Millisecond
+	// Kill at moments spread over a save (as long as the child's saves
+	// take), at least six times and until a kill has caught a save between
+	// its streamed batches and its commit.
+	var saveTime time.Duration
+	for round := 0; round < 6 || recovered == 0 && round < 18; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestKillDuringSave$")
 		cmd.Env = append(os.Environ(), killChildEnv+"="+path)
 		out, err := cmd.StdoutPipe()
@@ -92,8 +94,12 @@ func TestKillDuringSave(t *testing.T) {
 				if strings.HasPrefix(l, "error") {
 					t.Fatalf("round %d: child: %s", round, l)
 				}
-				if name, ok := strings.CutPrefix(l, "saved "); ok {
+				if rest, ok := strings.CutPrefix(l, "saved "); ok {
+					var name string
+					var ns int64
+					fmt.Sscan(rest, &name, &ns)
 					saved[name] = true
+					saveTime = time.Duration(ns)
 					inFlight = ""
 					done++
 				}
@@ -104,11 +110,11 @@ func TestKillDuringSave(t *testing.T) {
 				t.Fatalf("round %d: the child saved %d snapshots in a minute", round, done)
 			}
 		}
-		time.Sleep(delay)
+		time.Sleep(saveTime * time.Duration(round%6) / 5)
 		cmd.Process.Signal(syscall.SIGKILL)
 		for l := range lines {
-			if name, ok := strings.CutPrefix(l, "saved "); ok {
-				saved[name] = true
+			if rest, ok := strings.CutPrefix(l, "saved "); ok {
+				saved[strings.Fields(rest)[0]] = true
 			}
 			if name, ok := strings.CutPrefix(l, "saving "); ok {
 				inFlight = name

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -53,8 +54,8 @@ type Store struct {
 	path string
 	opts Options
 
-	mu        sync.Mutex // serialises writers
-	broken    error      // set once a damaged page was met
+	mu        sync.Mutex            // serialises writers
+	broken    atomic.Pointer[error] // set once a damaged page was met
 	comp      compressor
 	recovered int
 }
@@ -186,7 +187,7 @@ func (s *Store) Recovered() int { return s.recovered }
 // Path returns the store file's path.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the file.
+// Close closes the file; no other call may run or follow.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -222,15 +223,15 @@ func (s *Store) view(op string, f func(*bolt.Tx) error) error {
 }
 
 func (s *Store) run(op string, f func() error) error {
-	if s.broken != nil {
-		return s.broken
+	if b := s.broken.Load(); b != nil {
+		return *b
 	}
 	if s.db == nil {
 		return errors.New("pager: the store is closed")
 	}
 	err := guard(op, f)
 	if errors.Is(err, ErrCorrupt) {
-		s.broken = err
+		s.broken.Store(&err)
 	}
 	return err
 }

@@ -88,7 +88,7 @@ type jitHost struct {
 	clearFn   api.Function
 	finishFn  api.Function
 	logged    bool
-	dropNext  int // tests: drop this many coming modules as if the queue were full
+	dropNext  int                  // tests: drop this many coming modules as if the queue were full
 	open      map[*jitJob]struct{} // handed over by the core, not yet finished
 	epoch     uint32               // bumped when a restore makes every job void
 	st        JITStats
