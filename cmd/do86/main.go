@@ -40,7 +40,8 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCmd(), newImagesCmd(), newSnapshotsCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newImagesCmd(), newSnapshotsCmd(), newBenchCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd())
 	err := root.Execute()
 	if err == nil {
 		return

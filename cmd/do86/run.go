@@ -56,9 +56,11 @@ type runFlags struct {
 	ahciDiskSize  string
 	vnc           string
 	vncPassword   string
+	web           string
 	store         string
 	save          string
 	resume        string
+	stats         bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -110,9 +112,11 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.store, "store", "", "snapshot store FILE (default: the user cache's do86/store.db)")
 	fl.StringVar(&f.save, "save", "", "save a snapshot NAME of the VM when it stops")
 	fl.StringVar(&f.resume, "resume", "", "resume the snapshot NAME (give the same image and media it was made with)")
+	fl.BoolVar(&f.stats, "stats", false, "print instructions, MIPS and JIT figures when the VM stops")
 	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
 	fl.StringVar(&f.vnc, "vnc", "", "also serve this VM over VNC at ADDR (\":N\" = 127.0.0.1:5900+N)")
 	fl.StringVar(&f.vncPassword, "vnc-password", "", "VNC password (or $DO86_VNC_PASSWORD); none: no authentication")
+	fl.StringVar(&f.web, "web", "", "also serve this VM to browsers at ADDR (page at /, noVNC at /websockify)")
 	return cmd
 }
 
@@ -196,6 +200,7 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 		serialOut = &matchWriter{w: serialOut, re: re, matched: func() { cancel(errMatched) }}
 	}
 	cfg.Serial = serialOut
+	webCon := webConsole(f, &cfg)
 
 	var m *emu.Machine
 	if f.resume != "" {
@@ -280,6 +285,13 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 		}
 		defer stop()
 	}
+	if f.web != "" {
+		stop, err := serveWeb(m, f, webCon, imageName(args, f))
+		if err != nil {
+			return fail(err)
+		}
+		defer stop()
+	}
 	var runErr error
 	switch displayKind {
 	case "none":
@@ -296,6 +308,15 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 		if err := m.Screenshot(f.screenshot); err != nil {
 			fmt.Fprintln(os.Stderr, "do86: screenshot:", err)
 		}
+	}
+	if f.stats {
+		st := m.Stats()
+		secs := st.Elapsed.Seconds()
+		fmt.Fprintf(os.Stderr, "do86: %d instructions in %.2f s of guest time: %.0f MIPS on average; %d resets\n",
+			st.Instructions, secs, float64(st.Instructions)/max(secs, 1e-9)/1e6, st.Resets)
+		j := st.JIT
+		fmt.Fprintf(os.Stderr, "do86: JIT: %d modules compiled (%d failed, %d dropped) in %s, slowest %s; %d installed\n",
+			j.Compiled, j.Failed, j.Dropped, j.CompileTime.Round(time.Millisecond), j.MaxCompile.Round(time.Millisecond), j.Instantiated)
 	}
 	if f.save != "" && !errors.Is(runErr, emu.ErrCrash) {
 		if err := saveSnapshot(m, f.store, f.save); err != nil {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"do86/pkg/display"
 	"do86/pkg/emu/bus"
@@ -110,6 +111,8 @@ type Machine struct {
 
 // Stats are counters a status line shows.
 type Stats struct {
+	Elapsed      time.Duration // guest time run
+	JIT          core.JITStats
 	Instructions uint64 // executed since start
 	MIPS         float64
 	Halted       bool

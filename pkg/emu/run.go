@@ -26,6 +26,10 @@ func (m *Machine) Run(ctx context.Context) (err error) {
 		}
 		m.clock.Pause()
 		m.flushSerial()
+		m.stats.Elapsed = time.Duration(m.clock.Now() * float64(time.Millisecond))
+		m.stats.JIT = m.core.JITStats()
+		st := m.stats
+		m.published.Store(&st)
 	}()
 	m.clock.Resume()
 	nextFrame := time.Now()

@@ -131,6 +131,7 @@ func (ch *channel) readReg(off uint16) uint8 {
 		return tf.Device
 	case regStatus:
 		// The guest acknowledges the interrupt by reading the status.
+		d.settle()
 		d.Intrq = false
 		ch.updateIRQ()
 		return d.Status
@@ -193,6 +194,7 @@ func (b controlBlock) ReadPort(off uint16, size int) uint32 {
 	// Alternate status: the status without acknowledging anything.
 	v := uint32(0)
 	if d := b.ch.selected(); d.kind != None {
+		d.settle()
 		v = uint32(d.Status)
 	}
 	if size > 1 {

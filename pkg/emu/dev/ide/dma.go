@@ -45,6 +45,8 @@ func (b *bmPorts) read(off uint16) uint8 {
 	case bmCommand:
 		return ch.BMCommand
 	case bmStatus:
+		// A host polling for the end of a transfer sees it when it is due.
+		ch.selected().settle()
 		return ch.BMStatus
 	case bmPRD, bmPRD + 1, bmPRD + 2, bmPRD + 3:
 		return uint8(ch.PRD >> (8 * (r - bmPRD)))

@@ -141,6 +141,19 @@ func (d *drive) schedule(ev uint8) {
 	d.Due = d.ch.c.clock.Now() + completionDelay
 }
 
+// settle runs the drive's event now if its time has come. The machine runs
+// device timers only every so many instructions while the CPU is busy, and a
+// host polling the status register (SeaBIOS's INT 13h does, with interrupts
+// off) would otherwise wait that long for every command and every sector
+// written; a status read sees the drive as it is at the time of the read.
+func (d *drive) settle() {
+	if d.Event != evNone && d.Due <= d.ch.c.clock.Now() {
+		ev := d.Event
+		d.Event = evNone
+		d.fire(ev)
+	}
+}
+
 // fire runs a due event.
 func (d *drive) fire(ev uint8) {
 	switch ev {

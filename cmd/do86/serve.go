@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"do86/pkg/display/web"
+	"do86/pkg/emu"
+	"do86/pkg/emu/core"
+	"do86/pkg/images"
+)
+
+// serveFlags are do86 serve's flags.
+type serveFlags struct {
+	listen      string
+	idle        time.Duration
+	maxSessions int
+	warm        string
+	imageDir    string
+	allowFiles  bool
+	jit         bool
+}
+
+func newServeCmd() *cobra.Command {
+	f := &serveFlags{}
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Serve PCs to browsers: many sessions, many viewers each",
+		Long: `Serve PCs to browsers. The landing page lists the catalog's images and the
+running sessions; /s/ID?image=NAME boots NAME in session ID (1 to 64 letters,
+digits, '_' or '-'), and every browser opening the same URL shares that machine.
+noVNC connects to /s/ID/websockify. The JSON API: GET /api/sessions,
+GET /api/stats/ID, DELETE /api/sessions/ID.
+
+With --allow-files, ?image= may also be the absolute path of an image file on
+this computer: use it only where the server is yours alone (the default listen
+address is loopback).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return serve(cmd.Context(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.listen, "listen", "127.0.0.1:8086", "address to serve on (HOST:PORT; no host: loopback)")
+	fl.DurationVar(&f.idle, "idle", 10*time.Minute, "stop a session nobody has watched for this long (0: never)")
+	fl.IntVar(&f.maxSessions, "max-sessions", defaultMaxSessions(), "most machines running at once (default: RAM / 256 MiB)")
+	fl.StringVar(&f.warm, "warm", "", "keep IMAGE booted and hibernated, ready to resume (not available yet)")
+	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
+	fl.BoolVar(&f.allowFiles, "allow-files", false, "let ?image= name an image file by absolute path")
+	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly")
+	return cmd
+}
+
+// defaultMaxSessions allows one machine per 256 MiB of RAM, at least one.
+func defaultMaxSessions() int {
+	total := memTotal()
+	if total == 0 {
+		return 4
+	}
+	return max(1, int(total/(256<<20)))
+}
+
+// memTotal reads the computer's RAM from /proc/meminfo (0 if unknown).
+func memTotal() uint64 {
+	r, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer r.Close()
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+// webAddr puts an address without a host on loopback.
+func webAddr(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("bad address %q: want HOST:PORT", addr)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// emuMachine adapts the machine to what a web session runs.
+type emuMachine struct{ *emu.Machine }
+
+func (e emuMachine) Run(ctx context.Context) error {
+	err := e.Machine.Run(ctx)
+	if errors.Is(err, emu.ErrPowerOff) {
+		return web.ErrPowerOff
+	}
+	return err
+}
+
+func (e emuMachine) Info() web.MachineInfo {
+	st := e.Stats()
+	return web.MachineInfo{MIPS: st.MIPS, Mode: st.Mode, Halted: st.Halted}
+}
+
+// sharedEngine compiles the CPU core once for every session.
+var sharedEngine = sync.OnceValues(func() (*core.Engine, error) {
+	return core.LoadEngine(core.Find(), core.DefaultCacheDir())
+})
+
+func serve(ctx context.Context, f *serveFlags) error {
+	addr, err := webAddr(f.listen)
+	if err != nil {
+		return fail(fmt.Errorf("--listen: %w", err))
+	}
+	if f.warm != "" {
+		fmt.Fprintf(os.Stderr, "do86: --warm %s: not available yet (it needs hibernation); sessions boot when opened\n", f.warm)
+	}
+	if f.idle == 0 {
+		f.idle = -1 // the server's "never"
+	}
+	engine, err := sharedEngine()
+	if err != nil {
+		return fail(err)
+	}
+	policy := web.ImagePolicy{
+		Known:      func(name string) bool { _, ok := images.Lookup(name); return ok },
+		AllowFiles: f.allowFiles,
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, "do86: "+format+"\n", a...) }
+	srv := web.New(web.Options{
+		Boot: func(ctx context.Context, image string, serial io.Writer) (web.Machine, error) {
+			cfg, err := buildConfig(ctx, &runFlags{imageDir: f.imageDir, jit: f.jit}, []string{image})
+			if err != nil {
+				return nil, err
+			}
+			cfg.Serial, cfg.Engine = serial, engine
+			m, err := emu.New(cfg)
+			if err != nil {
+				return nil, err
+			}
+			return emuMachine{m}, nil
+		},
+		CheckImage:  policy.Check,
+		Images:      func() []web.Image { return catalogImages(f.imageDir) },
+		Idle:        f.idle,
+		MaxSessions: f.maxSessions,
+		Logf:        logf,
+	})
+	defer srv.Close()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fail(fmt.Errorf("--listen: %w", err))
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(os.Stderr, "do86: serving on http://%s/ (at most %d sessions)\n", l.Addr(), f.maxSessions)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(l) }()
+	select {
+	case err := <-done:
+		return fail(err)
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(os.Stderr, "do86: stopping")
+	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	srv.Close() // ends the WebSockets, which Shutdown does not wait for
+	hs.Shutdown(sctx)
+	return nil
+}
+
+// catalogImages is the landing page's image table.
+func catalogImages(imageDir string) []web.Image {
+	var out []web.Image
+	for _, st := range images.List(images.ResolveOptions{ImageDir: imageDir, Offline: true}) {
+		size := st.Size
+		if size == 0 {
+			size = st.Entry.Size
+		}
+		out = append(out, web.Image{Name: st.Name, Title: st.Title, OS: st.OS, Boot: st.Boot.String(),
+			Size: size, Cached: st.Where != images.Nowhere})
+	}
+	return out
+}
+
+// webConsole gives do86 run --web's page the machine's COM1 output: it
+// tees cfg.Serial into a console, which it returns (nil without --web).
+func webConsole(f *runFlags, cfg *emu.Config) *web.Console {
+	if f.web == "" {
+		return nil
+	}
+	c := web.NewConsole(64 << 10)
+	if cfg.Serial != nil {
+		cfg.Serial = io.MultiWriter(cfg.Serial, c)
+	} else {
+		cfg.Serial = c
+	}
+	return c
+}
+
+// serveWeb serves the machine to browsers for --web: its page at /, noVNC
+// at /websockify. stop closes the server.
+func serveWeb(m *emu.Machine, f *runFlags, console *web.Console, name string) (stop func(), err error) {
+	addr, err := webAddr(f.web)
+	if err != nil {
+		return nil, fmt.Errorf("--web: %w", err)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--web: %w", err)
+	}
+	srv := web.NewSingle(emuMachine{m}, name, console, web.Options{Logf: func(format string, a ...any) {
+		fmt.Fprintf(os.Stderr, "do86: web: "+format+"\n", a...)
+	}})
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(l)
+	fmt.Fprintf(os.Stderr, "do86: web page on http://%s/\n", l.Addr())
+	return func() {
+		srv.Close()
+		hs.Close()
+	}, nil
+}
