@@ -97,6 +97,7 @@ type Machine struct {
 
 	serialBuf *bufio.Writer // COM1 output, flushed every frame
 	serialIn  []byte        // COM1 input the UART could not take yet
+	keys      []keyEvent    // keys the keyboard could not take yet
 
 	powerOff  bool
 	pages     pageCache // page hashes of the last snapshot (snapshot.go)

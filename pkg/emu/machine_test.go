@@ -240,3 +240,15 @@ func TestKolibriDesktopAndMouse(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestFastTypingLosesNoKeys types a long line at once, as a paste does: the
+// machine queues what the keyboard's 16-byte buffer cannot hold yet.
+func TestFastTypingLosesNoKeys(t *testing.T) {
+	v := start(t, emu.Config{Memory: 32 << 20, Floppy: [2]string{testenv.Image(t, "freedos722.img")}})
+	v.waitText(`A:\\>`, 60*time.Second)
+	line := "echo The-Quick-Brown-Fox_Jumps_Over_The_Lazy_Dog_0123456789!"
+	if err := input.TypeString(v, line+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	v.waitText(`(?m)^The-Quick-Brown-Fox_Jumps_Over_The_Lazy_Dog_0123456789!\s*$`, 30*time.Second)
+}

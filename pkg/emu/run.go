@@ -59,6 +59,9 @@ func (m *Machine) Run(ctx context.Context) (err error) {
 		if err != nil {
 			return err
 		}
+		if len(m.keys) > 0 {
+			m.pumpKeys()
+		}
 		c := m.core.InstructionCounter()
 		d := uint64(c - lastCount)
 		lastCount = c

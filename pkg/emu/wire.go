@@ -211,9 +211,36 @@ func (m *Machine) bootOrder() string {
 	return s
 }
 
+// maxPendingKeys bounds the keys the machine holds for a slow guest.
+const maxPendingKeys = 4096
+
+type keyEvent struct {
+	code input.Scancode
+	down bool
+}
+
 // Key presses or releases a key (input.Sink); safe from any goroutine.
+// Keys wait in a queue until the keyboard's own 16-byte buffer has room, so
+// a paste or a burst of input while the guest is busy loses nothing.
 func (m *Machine) Key(code input.Scancode, down bool) {
-	m.Do(func() { m.dev.kbc.Key(code, down) })
+	m.Do(func() {
+		if len(m.keys) < maxPendingKeys {
+			m.keys = append(m.keys, keyEvent{code, down})
+		}
+		m.pumpKeys()
+	})
+}
+
+// pumpKeys moves queued keys into the keyboard as its buffer drains.
+func (m *Machine) pumpKeys() {
+	n := 0
+	for n < len(m.keys) && m.dev.kbc.KeyFits(m.keys[n].code, m.keys[n].down) {
+		m.dev.kbc.Key(m.keys[n].code, m.keys[n].down)
+		n++
+	}
+	if n > 0 {
+		m.keys = append(m.keys[:0], m.keys[n:]...)
+	}
 }
 
 // Mouse moves the mouse (input.Sink); safe from any goroutine.

@@ -157,6 +157,23 @@ func (c *Controller) Key(code input.Scancode, down bool) {
 	c.feed()
 }
 
+// KeyFits reports whether Key(code, down) would be taken now: the
+// keyboard's buffer has room for its bytes, or the keyboard is not scanning
+// (then Key drops the key, as a real keyboard does). A host that types
+// faster than the guest reads keeps the rest in its own queue.
+func (c *Controller) KeyFits(code input.Scancode, down bool) bool {
+	if !c.kbd.scanning || c.ram[0]&CmdKbdOff != 0 {
+		return true
+	}
+	var n int
+	if c.kbd.set == 1 {
+		n = len(set1Bytes(code, down))
+	} else {
+		n = len(set2Bytes(code, down))
+	}
+	return c.kbd.keys.len()+n <= keyBuffer
+}
+
 // pop takes the keyboard's next byte for the controller; one must be waiting.
 func (k *keyboard) pop() byte {
 	if k.answers.len() > 0 {

@@ -6,8 +6,9 @@
 // Just enough for firmware and operating systems to find, boot from and use
 // disks and CDs: no native-mode channels, no timing registers that matter, no
 // SMART, security, HPA, tagged queueing, audio or writable CD media. Commands
-// complete a short virtual time after they are issued (Tick), the disk I/O
-// itself is done synchronously.
+// complete a short virtual time after they are issued (in Tick, or at the
+// host's first status read after that time), the disk I/O itself is done
+// synchronously.
 package ide
 
 import (
