@@ -1,0 +1,379 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/png"
+	"io"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"time"
+
+	"do86/pkg/display"
+	"do86/pkg/emu"
+)
+
+// processStart approximates when this process started (package
+// initialisation runs before main): StartupSeconds count from here.
+var processStart = time.Now()
+
+// sinceStart is seconds since processStart.
+func sinceStart() float64 { return time.Since(processStart).Seconds() }
+
+// ServeChild is the child side of the protocol: it reads a Spec as JSON from
+// r, runs it in this process on a do86 machine, and writes the Result as one
+// JSON line to w. Only a failure to read the Spec or write the Result is an
+// error; a failed measurement is a Result with OK false.
+func ServeChild(ctx context.Context, r io.Reader, w io.Writer) error {
+	var spec Spec
+	if err := json.NewDecoder(r).Decode(&spec); err != nil {
+		return fmt.Errorf("bench child: reading the spec: %w", err)
+	}
+	res := RunInProcess(ctx, spec)
+	b, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// RunInProcess runs one measurement on a do86 machine in this process.
+func RunInProcess(ctx context.Context, spec Spec) (res Result) {
+	res = Result{Engine: EngineDo86, Workload: spec.Workload, Name: spec.Name, JIT: spec.JIT}
+	if spec.CPUProfile != "" {
+		f, err := os.Create(spec.CPUProfile)
+		if err != nil {
+			res.Error = err.Error()
+			return res
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			res.Error = err.Error()
+			return res
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if err := runMachine(ctx, spec, &res); err != nil {
+		res.OK, res.Error = false, err.Error()
+	}
+	return res
+}
+
+// run is the state of one measurement while its machine runs.
+type run struct {
+	spec   Spec
+	res    *Result
+	t0     float64 // sinceStart at the emulation's start
+	cancel context.CancelCauseFunc
+
+	mu   sync.Mutex // guards done and res once the machine runs
+	done bool
+}
+
+// errDone ends a run whose measurement is complete.
+var errDone = errors.New("measured")
+
+// complete records the measurement and stops the machine.
+func (r *run) complete(f func(res *Result)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return
+	}
+	r.done = true
+	f(r.res)
+	r.res.OK = true
+	r.cancel(errDone)
+}
+
+func runMachine(ctx context.Context, spec Spec, res *Result) error {
+	cfg := emu.Config{Memory: uint32(spec.MemoryMiB) << 20, JIT: spec.JIT}
+	var err error
+	if cfg.BIOS, err = os.ReadFile(spec.BIOS); err != nil {
+		return err
+	}
+	if cfg.VGABIOS, err = os.ReadFile(spec.VGABIOS); err != nil {
+		return err
+	}
+	cfg.Floppy[0], cfg.CDROM = spec.FDA, spec.CDROM
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r := &run{spec: spec, res: res, cancel: cancel}
+
+	switch spec.Workload {
+	case WorkLoop:
+		cfg.Debugcon = &loopWatch{r: r}
+	case WorkSerial:
+		cfg.Serial = &serialWatch{r: r, marker: []byte(spec.Marker)}
+	case WorkDesktop, WorkIdle:
+	default:
+		return fmt.Errorf("unknown workload %q", spec.Workload)
+	}
+	m, err := emu.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	switch spec.Workload {
+	case WorkDesktop:
+		if err := r.watchDesktop(m); err != nil {
+			return err
+		}
+	case WorkIdle:
+		r.watchIdle(ctx, m)
+	}
+
+	if spec.TimeoutSeconds > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, spec.timeout())
+		defer stop()
+	}
+	r.t0 = sinceStart()
+	res.StartupSeconds = r.t0
+	runErr := m.Run(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done = true // late callbacks change nothing now
+	switch {
+	case res.OK:
+		return nil
+	case runErr != nil:
+		return runErr
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("timeout after %s", spec.timeout())
+	}
+	return fmt.Errorf("stopped: %v", context.Cause(ctx))
+}
+
+// loopWatch times the loop's markers on the debug console, which passes each
+// byte on at once (COM1's output is buffered until the next frame).
+type loopWatch struct {
+	r              *run
+	started, first float64
+	chunks         int
+}
+
+func (w *loopWatch) Write(p []byte) (int, error) {
+	spec := w.r.spec
+	for _, b := range p {
+		t := sinceStart()
+		switch {
+		case b == MarkStart && w.started == 0:
+			w.started = t
+		case b != MarkChunk || w.started == 0:
+		case w.first == 0:
+			if t-w.started >= spec.WarmupSeconds {
+				w.first = t
+			}
+		default:
+			w.chunks++
+			if secs := t - w.first; secs >= spec.MeasureSeconds {
+				w.r.complete(func(res *Result) {
+					res.Chunks, res.Seconds = w.chunks, secs
+					res.MIPS = float64(w.chunks) * float64(spec.InstrPerChunk) / secs / 1e6
+				})
+			}
+		}
+	}
+	return len(p), nil
+}
+
+// serialWatch looks for the marker in COM1's output. The machine hands COM1
+// output over once a frame, so the time is up to a frame (33 ms) late.
+type serialWatch struct {
+	r      *run
+	marker []byte
+	tail   []byte
+}
+
+func (w *serialWatch) Write(p []byte) (int, error) {
+	w.tail = append(w.tail, p...)
+	if bytes.Contains(w.tail, w.marker) {
+		t := sinceStart()
+		w.r.complete(func(res *Result) { res.Seconds = t - w.r.t0 })
+	}
+	if len(w.tail) > 4096 {
+		w.tail = append(w.tail[:0], w.tail[len(w.tail)-len(w.marker):]...)
+	}
+	return len(p), nil
+}
+
+// watchDesktop samples the screen every SampleMillis on the emulation
+// goroutine (from OnFrame) for the desktop's completion signal.
+func (r *run) watchDesktop(m *emu.Machine) error {
+	spec := r.spec
+	var ref *image.RGBA
+	if spec.ReferencePNG != "" {
+		var err error
+		if ref, err = LoadPNG(spec.ReferencePNG); err != nil {
+			return err
+		}
+	}
+	q := &quietDetector{window: spec.QuietSeconds, idleMIPS: spec.IdleMIPS, maxChanged: spec.MaxChangedPixels}
+	var last float64
+	m.OnFrame = func(f *display.Frame, _ *display.TextScreen) {
+		t := sinceStart()
+		if t-last < float64(spec.SampleMillis)/1000 || f.Width != spec.Width || f.Height != spec.Height {
+			return
+		}
+		last = t
+		if ref != nil {
+			if d, err := display.MeanDifference(display.FrameImage(f), ref); err == nil && d <= spec.Tolerance {
+				r.complete(func(res *Result) { res.Seconds = t - r.t0 })
+			}
+			return
+		}
+		// The machine publishes its instruction count once a second, so
+		// the guest's rate here lags by up to a second; that delays only
+		// when the run stops, not the time reported.
+		drawn, cpu, ok := q.sample(t, float64(m.Stats().Instructions), cpuSeconds(), f.Pix)
+		if spec.Trace {
+			fmt.Fprintf(os.Stderr, "bench: do86 %.2f s changed %d px, guest %.1f MIPS\n", t-r.t0, q.changed, q.mips)
+		}
+		if ok {
+			r.complete(func(res *Result) { res.Seconds, res.IdleCPU = drawn-r.t0, cpu })
+		}
+	}
+	return nil
+}
+
+// quietDetector finds when a graphical boot is done: the screen has not
+// changed (beyond maxChanged pixels between two samples) for window seconds
+// and over that window the guest executed at most idleMIPS million
+// instructions a second. The boot is then taken to have ended at the last
+// change of the screen.
+type quietDetector struct {
+	window, idleMIPS float64
+	maxChanged       int
+	prev             []byte
+	lastChange       float64
+	samples          []quietSample // those of the last window
+	changed          int           // pixels changed at the last sample
+	mips             float64       // guest rate over the last window
+}
+
+type quietSample struct{ t, instr, cpu float64 }
+
+// sample takes the screen (RGBA), the guest's instruction count and the
+// process's CPU seconds at time t. Once the boot is done it reports when the
+// screen last changed and the CPU seconds a second the process used in the
+// quiet window.
+func (q *quietDetector) sample(t, instr, cpu float64, pix []byte) (drawn, use float64, ok bool) {
+	q.changed = changedPixels(q.prev, pix)
+	if q.prev == nil || q.changed > q.maxChanged {
+		q.lastChange = t
+	}
+	q.prev = append(q.prev[:0], pix...)
+	q.samples = append(q.samples, quietSample{t, instr, cpu})
+	for len(q.samples) > 1 && q.samples[1].t <= t-q.window {
+		q.samples = q.samples[1:]
+	}
+	w := q.samples[0]
+	if t-w.t <= 0 {
+		return 0, 0, false
+	}
+	q.mips = (instr - w.instr) / (t - w.t) / 1e6
+	if t-q.lastChange < q.window || t-w.t < q.window*0.9 || q.mips > q.idleMIPS {
+		return 0, 0, false
+	}
+	return q.lastChange, (cpu - w.cpu) / (t - w.t), true
+}
+
+// changedPixels counts the 4-byte pixels that differ (all of them when the
+// sizes differ).
+func changedPixels(a, b []byte) int {
+	if len(a) != len(b) {
+		return len(b) / 4
+	}
+	n := 0
+	for i := 0; i+8 <= len(a); i += 8 {
+		x := binary.LittleEndian.Uint64(a[i:]) ^ binary.LittleEndian.Uint64(b[i:])
+		if x == 0 {
+			continue
+		}
+		if uint32(x) != 0 {
+			n++
+		}
+		if x>>32 != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// watchIdle waits for the prompt on the text screen, then measures.
+func (r *run) watchIdle(ctx context.Context, m *emu.Machine) {
+	spec := r.spec
+	seen := make(chan float64, 1)
+	var last float64
+	sent := false
+	m.OnFrame = func(_ *display.Frame, text *display.TextScreen) {
+		t := sinceStart()
+		if sent || text == nil || t-last < float64(spec.SampleMillis)/1000 {
+			return
+		}
+		last = t
+		if strings.Contains(text.String(), spec.Prompt) {
+			seen <- t
+			sent = true
+		}
+	}
+	go func() {
+		var t float64
+		select {
+		case t = <-seen:
+		case <-ctx.Done():
+			return
+		}
+		if !sleep(ctx, spec.SettleSeconds) {
+			return
+		}
+		c0, w0 := cpuSeconds(), sinceStart()
+		if !sleep(ctx, spec.IdleSeconds) {
+			return
+		}
+		c1, w1 := cpuSeconds(), sinceStart()
+		r.complete(func(res *Result) {
+			res.Seconds = t - r.t0
+			res.IdleCPU = (c1 - c0) / (w1 - w0)
+		})
+	}()
+}
+
+// sleep waits secs unless ctx ends first.
+func sleep(ctx context.Context, secs float64) bool {
+	t := time.NewTimer(time.Duration(secs * float64(time.Second)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// LoadPNG reads a picture as RGBA.
+func LoadPNG(path string) (*image.RGBA, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	rgba := image.NewRGBA(img.Bounds().Sub(img.Bounds().Min))
+	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
+	return rgba, nil
+}
