@@ -64,4 +64,18 @@ fi
 if [ ${#pkgs[@]} -gt 0 ]; then
 	apt_install "${pkgs[@]}"
 fi
+
+# noVNC for the browser tests of the noVNC endpoint: pinned, hash-checked.
+NOVNC_VERSION=1.7.0
+NOVNC_SHA256=32689f18d6abe96bc6530828a6bd0b9ae33bda07c083a6575ed255b5a8f2e903
+if [ $want_tests = 1 ] && [ ! -f third_party/novnc/core/rfb.js ]; then
+	t=$(mktemp -d)
+	(cd "$t" && npm pack --silent "@novnc/novnc@$NOVNC_VERSION" >/dev/null)
+	echo "$NOVNC_SHA256  $t/novnc-novnc-$NOVNC_VERSION.tgz" | sha256sum -c --status ||
+		{ say "noVNC $NOVNC_VERSION does not have the pinned sha256"; exit 1; }
+	mkdir -p third_party/novnc
+	tar -xzf "$t/novnc-novnc-$NOVNC_VERSION.tgz" -C third_party/novnc --strip-components=1
+	rm -rf "$t"
+	say "noVNC $NOVNC_VERSION verified: third_party/novnc"
+fi
 say "ready"
