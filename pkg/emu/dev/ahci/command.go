@@ -1,6 +1,10 @@
 package ahci
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"do86/pkg/emu/dev/ata"
+)
 
 // Protocols of the ATA commands: how data moves and which FISes the device
 // answers with.
@@ -59,14 +63,14 @@ func (p *Port) runSlot(slot int) {
 	switch {
 	case f[0] != fisRegH2D:
 		// Nothing a disk understands: it answers with an abort.
-		cmd.err = errABRT
+		cmd.err = ata.ErrABRT
 	case !isCommand:
 		// A device control update: the guest's software reset sequence.
 		p.deviceControl(tf.Control)
 		p.retire(cmd)
 		return
-	case cmd.flags&hdrA != 0 || tf.Command == ataPACKET:
-		cmd.err = errABRT // no ATAPI devices
+	case cmd.flags&hdrA != 0 || tf.Command == ata.CmdPacket:
+		cmd.err = ata.ErrABRT // no ATAPI devices
 	default:
 		p.execute(cmd)
 	}
@@ -78,7 +82,7 @@ func (p *Port) runSlot(slot int) {
 // the device's signature.
 func (p *Port) deviceControl(ctl uint8) {
 	if ctl&ctlSRST != 0 {
-		p.TFD = p.TFD&^0xFF | statBSY
+		p.TFD = p.TFD&^0xFF | ata.StatBSY
 		return
 	}
 	p.signature()
@@ -101,7 +105,7 @@ func (p *Port) complete(cmd *command) {
 	status := uint8(statReady)
 	switch {
 	case cmd.err != 0:
-		status |= statERR
+		status |= ata.StatERR
 		p.writeRFIS(rfisRFIS, d2hFIS(&cmd.out, status, cmd.err, true))
 		is |= isDHRS | isTFES
 		if cmd.proto == protoNCQ {
@@ -110,7 +114,7 @@ func (p *Port) complete(cmd *command) {
 	case cmd.proto == protoPIOIn || cmd.proto == protoPIOOut:
 		// The data phase's PIO setup FIS, then the ending status.
 		in := cmd.proto == protoPIOIn
-		p.writeRFIS(rfisPSFIS, pioSetupFIS(&cmd.out, in, status|statDRQ, status, int(cmd.prd.Done), in))
+		p.writeRFIS(rfisPSFIS, pioSetupFIS(&cmd.out, in, status|ata.StatDRQ, status, int(cmd.prd.Done), in))
 		p.writeRFIS(rfisRFIS, d2hFIS(&cmd.out, status, 0, true))
 		is |= isDHRS
 		if in {

@@ -1,6 +1,9 @@
 package ahci
 
-import "do86/pkg/emu/disk"
+import (
+	"do86/pkg/emu/dev/ata"
+	"do86/pkg/emu/disk"
+)
 
 // Port is one SATA port's registers and the state of the disk behind it.
 type Port struct {
@@ -32,7 +35,7 @@ func (p *Port) present() bool { return p.disk != nil }
 // link up (or no device) and the device's signature in PxSIG and PxTFD.
 func (p *Port) powerOn() {
 	*p = Port{c: p.c, index: p.index, disk: p.disk, buf: p.buf}
-	p.Heads, p.SPT = defaultHeads, defaultSPT
+	p.Heads, p.SPT = ata.DefaultHeads, ata.DefaultSPT
 	p.linkUp()
 }
 
@@ -157,7 +160,7 @@ func (p *Port) writeCMD(v, mask uint32) {
 	p.CMD = cmd
 	if v&cmdCLO != 0 {
 		// The guest overrides a busy device to issue a reset.
-		p.TFD &^= statBSY | statDRQ
+		p.TFD &^= ata.StatBSY | ata.StatDRQ
 	}
 	if cmd&cmdFRE != 0 && p.SigPending {
 		p.postSignature()

@@ -1,5 +1,7 @@
 package ahci
 
+import "do86/pkg/emu/dev/ata"
+
 // Generic host control registers, offsets into the ABAR (AHCI 1.3 §3.1).
 const (
 	regCAP     = 0x00 // host capabilities
@@ -168,21 +170,10 @@ const (
 	prdI       = 1 << 31 // interrupt on completion of this region
 )
 
-// ATA status and error bits.
+// ATA status bits as the port reports them, and the device control bit
+// of a software reset.
 const (
-	statERR  = 0x01
-	statDRQ  = 0x08
-	statDSC  = 0x10
-	statDF   = 0x20
-	statDRDY = 0x40
-	statBSY  = 0x80
+	statReady = ata.StatDRDY | ata.StatDSC
 
-	errABRT = 0x04
-	errIDNF = 0x10
-	errUNC  = 0x40
-
-	statReady = statDRDY | statDSC
-
-	devLBA  = 0x40 // device register: LBA addressing
 	ctlSRST = 0x04 // device control: software reset
 )

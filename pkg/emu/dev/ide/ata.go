@@ -1,71 +1,6 @@
 package ide
 
-// ATA command opcodes.
-const (
-	ataNOP              = 0x00
-	ataDEVICE_RESET     = 0x08
-	ataRECALIBRATE      = 0x10 // 0x10–0x1F
-	ataREAD_SECTORS     = 0x20
-	ataREAD_SECTORS_NR  = 0x21 // without retries
-	ataREAD_SECTORS_EXT = 0x24
-	ataREAD_DMA_EXT     = 0x25
-	ataREAD_MULT_EXT    = 0x29
-	ataWRITE_SECTORS    = 0x30
-	ataWRITE_SECTORS_NR = 0x31
-	ataWRITE_SECT_EXT   = 0x34
-	ataWRITE_DMA_EXT    = 0x35
-	ataWRITE_MULT_EXT   = 0x39
-	ataREAD_VERIFY      = 0x40
-	ataREAD_VERIFY_NR   = 0x41
-	ataREAD_VERIFY_EXT  = 0x42
-	ataSEEK             = 0x70 // 0x70–0x7F
-	ataEXEC_DIAGNOSTIC  = 0x90
-	ataINIT_DEV_PARAMS  = 0x91
-	ataSTANDBY_IMM_OLD  = 0x94
-	ataIDLE_IMM_OLD     = 0x95
-	ataSTANDBY_OLD      = 0x96
-	ataIDLE_OLD         = 0x97
-	ataCHECK_POWER_OLD  = 0x98
-	ataSLEEP_OLD        = 0x99
-	ataPACKET           = 0xA0
-	ataIDENTIFY_PACKET  = 0xA1
-	ataREAD_MULTIPLE    = 0xC4
-	ataWRITE_MULTIPLE   = 0xC5
-	ataSET_MULTIPLE     = 0xC6
-	ataREAD_DMA         = 0xC8
-	ataREAD_DMA_NR      = 0xC9
-	ataWRITE_DMA        = 0xCA
-	ataWRITE_DMA_NR     = 0xCB
-	ataSTANDBY_IMM      = 0xE0
-	ataIDLE_IMM         = 0xE1
-	ataSTANDBY          = 0xE2
-	ataIDLE             = 0xE3
-	ataCHECK_POWER      = 0xE5
-	ataSLEEP            = 0xE6
-	ataFLUSH_CACHE      = 0xE7
-	ataFLUSH_CACHE_EXT  = 0xEA
-	ataIDENTIFY         = 0xEC
-	ataSET_FEATURES     = 0xEF
-)
-
-// SET FEATURES subcommands (features register).
-const (
-	featWriteCacheOn  = 0x02
-	featXferMode      = 0x03
-	featNoRevert      = 0x66
-	featLookaheadOff  = 0x55
-	featWriteCacheOff = 0x82
-	featLookaheadOn   = 0xAA
-	featRevert        = 0xCC
-)
-
-// Transfer mode values of SET FEATURES 0x03 (sector count register).
-const (
-	xferPIODefault = 0x00
-	xferPIO        = 0x08 // | mode 0–4
-	xferMWDMA      = 0x20 // | mode 0–2
-	xferUDMA       = 0x40 // | mode 0–5
-)
+import "do86/pkg/emu/dev/ata"
 
 // command starts a command the host wrote to the command register.
 func (d *drive) command(cmd uint8) {
@@ -73,7 +8,7 @@ func (d *drive) command(cmd uint8) {
 		d.atapiCommand(cmd)
 		return
 	}
-	if d.Status&statBSY != 0 {
+	if d.Status&ata.StatBSY != 0 {
 		return // a busy drive takes no commands
 	}
 	d.Cmd = cmd
@@ -81,77 +16,67 @@ func (d *drive) command(cmd uint8) {
 	d.Intrq = false
 	d.ch.updateIRQ()
 	switch cmd {
-	case ataREAD_SECTORS, ataREAD_SECTORS_NR, ataREAD_SECTORS_EXT,
-		ataREAD_MULTIPLE, ataREAD_MULT_EXT:
+	case ata.CmdReadSectors, ata.CmdReadSectorsNoRetry, ata.CmdReadSectorsExt,
+		ata.CmdReadMultiple, ata.CmdReadMultipleExt:
 		d.ataRead()
-	case ataWRITE_SECTORS, ataWRITE_SECTORS_NR, ataWRITE_SECT_EXT,
-		ataWRITE_MULTIPLE, ataWRITE_MULT_EXT:
+	case ata.CmdWriteSectors, ata.CmdWriteSectorsNoRetry, ata.CmdWriteSectorsExt,
+		ata.CmdWriteMultiple, ata.CmdWriteMultipleExt:
 		d.ataWrite()
-	case ataREAD_DMA, ataREAD_DMA_NR, ataREAD_DMA_EXT,
-		ataWRITE_DMA, ataWRITE_DMA_NR, ataWRITE_DMA_EXT:
+	case ata.CmdReadDMA, ata.CmdReadDMANoRetry, ata.CmdReadDMAExt,
+		ata.CmdWriteDMA, ata.CmdWriteDMANoRetry, ata.CmdWriteDMAExt:
 		d.ataDMA()
-	case ataREAD_VERIFY, ataREAD_VERIFY_NR, ataREAD_VERIFY_EXT:
+	case ata.CmdReadVerify, ata.CmdReadVerifyNoRetry, ata.CmdReadVerifyExt:
 		if _, _, e := d.address(); e != 0 {
 			d.finish(e)
 			return
 		}
 		d.finish(0)
-	case ataIDENTIFY:
+	case ata.CmdIdentify:
 		d.Buf = append(d.Buf[:0], d.identify()...)
 		d.Left, d.BlockSize = 0, len(d.Buf)
 		d.beginDataIn()
-	case ataSET_MULTIPLE:
+	case ata.CmdSetMultiple:
 		n := int(d.TF.Nsect)
-		if n > maxMultiple || n&(n-1) != 0 {
-			d.finish(errABRT)
+		if !ata.ValidMultiple(n) {
+			d.finish(ata.ErrABRT)
 			return
 		}
 		d.Multiple = n
 		d.finish(0)
-	case ataINIT_DEV_PARAMS:
+	case ata.CmdInitDevParams:
 		// The host tells the drive the CHS translation it will use.
 		if d.TF.Nsect == 0 {
-			d.finish(errABRT)
+			d.finish(ata.ErrABRT)
 			return
 		}
 		d.Heads, d.SPT = d.TF.Device&0x0F+1, d.TF.Nsect
 		d.finish(0)
-	case ataSET_FEATURES:
+	case ata.CmdSetFeatures:
 		d.finish(d.setFeatures())
-	case ataFLUSH_CACHE, ataFLUSH_CACHE_EXT:
+	case ata.CmdFlushCache, ata.CmdFlushCacheExt:
 		if d.disk.Flush() != nil {
-			d.finish(errABRT)
+			d.finish(ata.ErrABRT)
 			return
 		}
 		d.finish(0)
-	case ataCHECK_POWER, ataCHECK_POWER_OLD:
+	case ata.CmdCheckPower, ata.CmdCheckPowerOld:
 		d.TF.Nsect = 0xFF // active or idle
 		d.finish(0)
-	case ataSTANDBY_IMM, ataIDLE_IMM, ataSTANDBY, ataIDLE, ataSLEEP,
-		ataSTANDBY_IMM_OLD, ataIDLE_IMM_OLD, ataSTANDBY_OLD, ataIDLE_OLD, ataSLEEP_OLD:
+	case ata.CmdStandbyImm, ata.CmdIdleImm, ata.CmdStandby, ata.CmdIdle, ata.CmdSleep,
+		ata.CmdStandbyImmOld, ata.CmdIdleImmOld, ata.CmdStandbyOld, ata.CmdIdleOld, ata.CmdSleepOld:
 		d.finish(0)
-	case ataEXEC_DIAGNOSTIC:
+	case ata.CmdExecDiagnostic:
 		d.ch.diagnose()
 	default:
 		switch cmd & 0xF0 {
-		case ataRECALIBRATE, ataSEEK:
+		case ata.CmdRecalibrate, ata.CmdSeek:
 			d.finish(0)
 		default:
 			// NOP, DEVICE RESET, PACKET, IDENTIFY PACKET DEVICE and
 			// everything not implemented.
-			d.finish(errABRT)
+			d.finish(ata.ErrABRT)
 		}
 	}
-}
-
-// isExt reports whether the current command takes 48-bit addresses.
-func (d *drive) isExt() bool {
-	switch d.Cmd {
-	case ataREAD_SECTORS_EXT, ataREAD_DMA_EXT, ataREAD_MULT_EXT, ataWRITE_SECT_EXT,
-		ataWRITE_DMA_EXT, ataWRITE_MULT_EXT, ataREAD_VERIFY_EXT:
-		return true
-	}
-	return false
 }
 
 // address decodes the current command's first sector and sector count
@@ -159,39 +84,19 @@ func (d *drive) isExt() bool {
 // value of a bad address, or 0.
 func (d *drive) address() (lba, count uint64, e uint8) {
 	tf := &d.TF
-	switch {
-	case d.isExt():
-		lba = uint64(tf.HobLbah)<<40 | uint64(tf.HobLbam)<<32 | uint64(tf.HobLbal)<<24 |
-			uint64(tf.Lbah)<<16 | uint64(tf.Lbam)<<8 | uint64(tf.Lbal)
-		count = uint64(tf.HobNsect)<<8 | uint64(tf.Nsect)
-		if count == 0 {
-			count = 65536
-		}
-	case tf.Device&devLBA != 0:
-		lba = uint64(tf.Device&0x0F)<<24 | uint64(tf.Lbah)<<16 | uint64(tf.Lbam)<<8 | uint64(tf.Lbal)
-	default:
-		cyl, head, sec := uint64(tf.Lbah)<<8|uint64(tf.Lbam), uint64(tf.Device&0x0F), uint64(tf.Lbal)
-		if sec == 0 || sec > uint64(d.SPT) || head >= uint64(d.Heads) {
-			return 0, 0, errIDNF | errABRT
-		}
-		lba = (cyl*uint64(d.Heads)+head)*uint64(d.SPT) + sec - 1
+	a := ata.Address{
+		LBA: uint64(tf.HobLbah)<<40 | uint64(tf.HobLbam)<<32 | uint64(tf.HobLbal)<<24 |
+			uint64(tf.Lbah)<<16 | uint64(tf.Lbam)<<8 | uint64(tf.Lbal),
+		Count:  uint16(tf.HobNsect)<<8 | uint16(tf.Nsect),
+		Device: tf.Device,
 	}
-	if !d.isExt() {
-		count = uint64(tf.Nsect)
-		if count == 0 {
-			count = 256
-		}
-	}
-	if lba >= d.disk.Sectors() || count > d.disk.Sectors()-lba {
-		return 0, 0, errIDNF
-	}
-	return lba, count, 0
+	return a.Decode(ata.IsExt(d.Cmd), d.Heads, d.SPT, d.disk.Sectors())
 }
 
 // blockSectors is the DRQ block of a PIO command, in sectors.
 func (d *drive) blockSectors() (int, bool) {
 	switch d.Cmd {
-	case ataREAD_MULTIPLE, ataREAD_MULT_EXT, ataWRITE_MULTIPLE, ataWRITE_MULT_EXT:
+	case ata.CmdReadMultiple, ata.CmdReadMultipleExt, ata.CmdWriteMultiple, ata.CmdWriteMultipleExt:
 		return d.Multiple, d.Multiple != 0
 	}
 	return 1, true
@@ -202,7 +107,7 @@ func (d *drive) ataRead() {
 	lba, n, e := d.address()
 	blk, ok := d.blockSectors()
 	if !ok {
-		e = errABRT // READ MULTIPLE before SET MULTIPLE MODE
+		e = ata.ErrABRT // READ MULTIPLE before SET MULTIPLE MODE
 	}
 	if e != 0 {
 		d.finish(e)
@@ -218,7 +123,7 @@ func (d *drive) ataWrite() {
 	lba, n, e := d.address()
 	blk, ok := d.blockSectors()
 	if !ok || d.disk.ReadOnly() {
-		e = errABRT
+		e = ata.ErrABRT
 	}
 	if e != 0 {
 		d.finish(e)
@@ -235,14 +140,14 @@ func (d *drive) askWriteBlock() {
 	d.Buf = grow(d.Buf[:0], int(n)*d.secSize())
 	d.Pos = 0
 	d.Phase = phaseDataOut
-	d.Status = d.readyStatus() | statDRQ
+	d.Status = d.readyStatus() | ata.StatDRQ
 }
 
 // blockWritten puts a block the host has written on the disk.
 func (d *drive) blockWritten() {
 	n := uint64(len(d.Buf) / d.secSize())
 	if err := d.disk.WriteSectors(d.LBA, d.Buf); err != nil {
-		d.finish(errABRT)
+		d.finish(ata.ErrABRT)
 		return
 	}
 	d.LBA += n
@@ -264,9 +169,9 @@ func (d *drive) nextWriteBlock() {
 // bus master.
 func (d *drive) ataDMA() {
 	lba, n, e := d.address()
-	write := d.Cmd == ataWRITE_DMA || d.Cmd == ataWRITE_DMA_NR || d.Cmd == ataWRITE_DMA_EXT
+	write := d.Cmd == ata.CmdWriteDMA || d.Cmd == ata.CmdWriteDMANoRetry || d.Cmd == ata.CmdWriteDMAExt
 	if write && d.disk.ReadOnly() {
-		e = errABRT
+		e = ata.ErrABRT
 	}
 	if e != 0 {
 		d.finish(e)
@@ -278,36 +183,17 @@ func (d *drive) ataDMA() {
 
 // setFeatures serves SET FEATURES and returns its error register value.
 func (d *drive) setFeatures() uint8 {
-	switch d.TF.Feature {
-	case featXferMode:
-		m := d.TF.Nsect
-		switch n := m & 7; m &^ 7 {
-		case xferPIODefault:
-			if n > 1 {
-				return errABRT
-			}
-		case xferPIO:
-			if n > 4 {
-				return errABRT
-			}
-		case xferMWDMA:
-			if n > 2 {
-				return errABRT
-			}
-		case xferUDMA:
-			if n > 5 {
-				return errABRT
-			}
-		default:
-			return errABRT
+	switch f := d.TF.Feature; {
+	case f == ata.FeatXferMode:
+		if !ata.ValidXferMode(d.TF.Nsect) {
+			return ata.ErrABRT
 		}
-		d.XferMode = m
+		d.XferMode = d.TF.Nsect
 		return 0
-	case featWriteCacheOn, featWriteCacheOff, featLookaheadOn, featLookaheadOff,
-		featNoRevert, featRevert:
+	case ata.KnownFeature(f):
 		return 0
 	}
-	return errABRT
+	return ata.ErrABRT
 }
 
 // diagnose runs EXECUTE DEVICE DIAGNOSTIC for both drives of the channel:
@@ -323,9 +209,9 @@ func (ch *channel) diagnose() {
 	if d.kind == None {
 		d = &ch.drives[1]
 	}
-	d.Cmd = ataEXEC_DIAGNOSTIC
+	d.Cmd = ata.CmdExecDiagnostic
 	d.Phase = phaseBusy
-	d.Status = statBSY
+	d.Status = ata.StatBSY
 	d.schedule(evDiag)
 	ch.updateIRQ()
 }

@@ -1,5 +1,7 @@
 package ide
 
+import "do86/pkg/emu/dev/ata"
+
 // ATAPI interrupt reason bits (sector count register during PACKET).
 const (
 	reasonCoD = 0x01 // command packet or status, not data
@@ -19,14 +21,14 @@ const (
 // atapiCommand starts an ATA command on an ATAPI drive: PACKET and the few
 // others such a drive takes.
 func (d *drive) atapiCommand(cmd uint8) {
-	if cmd == ataDEVICE_RESET {
+	if cmd == ata.CmdDeviceReset {
 		// Accepted even while busy: the host gives up on a command.
 		d.Cmd = cmd
 		d.resetDone()
 		d.ch.updateIRQ()
 		return
 	}
-	if d.Status&statBSY != 0 {
+	if d.Status&ata.StatBSY != 0 {
 		return
 	}
 	d.Cmd = cmd
@@ -34,33 +36,33 @@ func (d *drive) atapiCommand(cmd uint8) {
 	d.Intrq = false
 	d.ch.updateIRQ()
 	switch cmd {
-	case ataPACKET:
+	case ata.CmdPacket:
 		d.PacketDMA = d.TF.Feature&0x01 != 0
 		d.ByteLimit = int(d.TF.Lbah)<<8 | int(d.TF.Lbam)
 		d.Pos = 0
 		d.Phase = phasePacket
 		d.TF.Nsect = reasonCoD
-		d.Status = d.readyStatus() | statDRQ
-	case ataIDENTIFY_PACKET:
+		d.Status = d.readyStatus() | ata.StatDRQ
+	case ata.CmdIdentifyPacket:
 		d.Buf = append(d.Buf[:0], d.identifyPacket()...)
 		d.Left, d.BlockSize = 0, len(d.Buf)
 		d.beginDataIn()
-	case ataIDENTIFY:
+	case ata.CmdIdentify:
 		// Not an ATA disk: abort, leaving the ATAPI signature for the host.
 		d.resetDone()
 		d.Cmd = cmd
-		d.finish(errABRT)
-	case ataSET_FEATURES:
+		d.finish(ata.ErrABRT)
+	case ata.CmdSetFeatures:
 		d.finish(d.setFeatures())
-	case ataCHECK_POWER, ataCHECK_POWER_OLD:
+	case ata.CmdCheckPower, ata.CmdCheckPowerOld:
 		d.TF.Nsect = 0xFF
 		d.finish(0)
-	case ataSTANDBY_IMM, ataIDLE_IMM, ataSLEEP:
+	case ata.CmdStandbyImm, ata.CmdIdleImm, ata.CmdSleep:
 		d.finish(0)
-	case ataEXEC_DIAGNOSTIC:
+	case ata.CmdExecDiagnostic:
 		d.ch.diagnose()
 	default:
-		d.finish(errABRT)
+		d.finish(ata.ErrABRT)
 	}
 }
 
@@ -100,7 +102,7 @@ func (d *drive) checkCondition(key, asc, ascq uint8) {
 	d.Sense = [3]uint8{key, asc, ascq}
 	e := key << 4
 	if key == senseIllegalRequest || key == senseAbortedCommand {
-		e |= errABRT
+		e |= ata.ErrABRT
 	}
 	d.finish(e)
 }

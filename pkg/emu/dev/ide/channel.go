@@ -16,23 +16,6 @@ const (
 	regCommand = 7
 )
 
-// Status register bits.
-const (
-	statERR  = 0x01
-	statDRQ  = 0x08
-	statDSC  = 0x10 // seek complete
-	statDF   = 0x20
-	statDRDY = 0x40
-	statBSY  = 0x80
-)
-
-// Error register bits.
-const (
-	errABRT = 0x04
-	errIDNF = 0x10
-	errUNC  = 0x40
-)
-
 // Device control register bits.
 const (
 	ctlNIEN = 0x02
@@ -41,10 +24,7 @@ const (
 )
 
 // Device register bits.
-const (
-	devDEV = 0x10
-	devLBA = 0x40
-)
+const devDEV = 0x10
 
 // channel is one IDE channel: two drives sharing a register set, one
 // interrupt line and one set of bus-master registers.

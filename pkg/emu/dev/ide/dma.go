@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"do86/pkg/emu/bus"
+	"do86/pkg/emu/dev/ata"
 )
 
 // Bus-master IDE registers (BAR4; the secondary channel's at +8).
@@ -102,7 +103,7 @@ func (ch *channel) kickDMA() {
 func (d *drive) beginDMA(write bool) {
 	d.DMAWrite = write
 	d.Phase = phaseDMA
-	d.Status = statBSY | statDRDY
+	d.Status = ata.StatBSY | ata.StatDRDY
 	d.ch.kickDMA()
 }
 
@@ -155,10 +156,10 @@ func (d *drive) runDMA() {
 		// The table ended before the drive's data: the command cannot end well.
 		ch.BMStatus &^= bmStActive
 		ch.BMStatus |= bmStError
-		if d.Cmd == ataPACKET {
+		if d.Cmd == ata.CmdPacket {
 			d.checkCondition(senseAbortedCommand, 0, 0)
 		} else {
-			d.finish(errABRT)
+			d.finish(ata.ErrABRT)
 		}
 		return
 	}
@@ -167,7 +168,7 @@ func (d *drive) runDMA() {
 		// stays active until the guest stops it.
 		ch.BMStatus &^= bmStActive
 	}
-	if d.Cmd == ataPACKET {
+	if d.Cmd == ata.CmdPacket {
 		d.Sense = [3]uint8{}
 	}
 	d.complete(0)

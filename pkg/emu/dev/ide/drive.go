@@ -2,14 +2,12 @@ package ide
 
 import (
 	"do86/pkg/emu/bus"
+	"do86/pkg/emu/dev/ata"
 	"do86/pkg/emu/disk"
 )
 
 // Drive defaults.
 const (
-	defaultHeads = 16
-	defaultSPT   = 63
-	maxMultiple  = 16 // sectors per block of READ/WRITE MULTIPLE
 	cdSectorSize = 2048
 	stageMax     = 64 << 10 // bytes read from the medium at a time
 )
@@ -88,8 +86,8 @@ type drive struct {
 // powerOn puts the drive in its power-on state.
 func (d *drive) powerOn() {
 	*d = drive{ch: d.ch, slot: d.slot, kind: d.kind, disk: d.disk, Buf: d.Buf[:0]}
-	d.Heads, d.SPT = defaultHeads, defaultSPT
-	d.XferMode = xferMWDMA | 2
+	d.Heads, d.SPT = ata.DefaultHeads, ata.DefaultSPT
+	d.XferMode = ata.XferMWDMA | 2
 	d.UnitAttention = d.kind == CDROM
 	d.resetDone()
 }
@@ -98,7 +96,7 @@ func (d *drive) powerOn() {
 func (d *drive) holdReset() {
 	d.Event, d.Phase = evNone, phaseIdle
 	d.Intrq = false
-	d.Status = statBSY
+	d.Status = ata.StatBSY
 }
 
 // softReset is the drive when the host releases SRST.
@@ -126,7 +124,7 @@ func (d *drive) resetDone() {
 	}
 }
 
-func (d *drive) readyStatus() uint8 { return statDRDY | statDSC }
+func (d *drive) readyStatus() uint8 { return ata.StatDRDY | ata.StatDSC }
 
 func (d *drive) secSize() int {
 	if d.kind == CDROM {
@@ -186,7 +184,7 @@ func (d *drive) interrupt() {
 // busy starts a command's busy phase ending in ev.
 func (d *drive) busy(ev uint8) {
 	d.Phase = phaseBusy
-	d.Status = statBSY
+	d.Status = ata.StatBSY
 	d.schedule(ev)
 }
 
@@ -202,10 +200,10 @@ func (d *drive) complete(e uint8) {
 	d.DRQLeft = 0
 	d.Status = d.readyStatus()
 	if e != 0 {
-		d.Status |= statERR
+		d.Status |= ata.StatERR
 	}
 	d.Error = e
-	if d.Cmd == ataPACKET {
+	if d.Cmd == ata.CmdPacket {
 		d.TF.Nsect = reasonCoD | reasonIO // status phase
 	}
 	d.interrupt()
@@ -283,12 +281,12 @@ func (d *drive) startDataInBlock() {
 		return
 	}
 	d.DRQLeft = n
-	if d.Cmd == ataPACKET {
+	if d.Cmd == ata.CmdPacket {
 		d.TF.Lbam, d.TF.Lbah = uint8(n), uint8(n>>8)
 		d.TF.Nsect = reasonIO
 	}
 	d.Phase = phaseDataIn
-	d.Status = d.readyStatus() | statDRQ
+	d.Status = d.readyStatus() | ata.StatDRQ
 	d.interrupt()
 }
 
@@ -316,7 +314,7 @@ func (d *drive) endDataInBlock() {
 	case d.remaining() > 0:
 		// The drive has the next block at hand.
 		d.startDataInBlock()
-	case d.Cmd == ataPACKET:
+	case d.Cmd == ata.CmdPacket:
 		d.Sense = [3]uint8{}
 		d.complete(0)
 	default:
@@ -346,7 +344,7 @@ func (d *drive) writeData(size int, v uint32) {
 			d.Pos++
 		}
 		if d.Pos == len(d.CDB) {
-			d.Status = statBSY
+			d.Status = ata.StatBSY
 			d.Phase = phaseBusy
 			d.packet()
 		}
@@ -355,9 +353,9 @@ func (d *drive) writeData(size int, v uint32) {
 
 // mediumError ends a command whose medium could not be read.
 func (d *drive) mediumError() {
-	if d.Cmd == ataPACKET {
+	if d.Cmd == ata.CmdPacket {
 		d.checkCondition(senseMediumError, 0x11, 0x00) // unrecovered read error
 		return
 	}
-	d.finish(errUNC | errABRT)
+	d.finish(ata.ErrUNC | ata.ErrABRT)
 }

@@ -1,6 +1,10 @@
 package ide
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"do86/pkg/emu/dev/ata"
+)
 
 // SCSI/MMC operation codes the CD-ROM drive knows.
 const (
@@ -84,7 +88,7 @@ func (d *drive) scsiInquiry() {
 	b[4] = byte(len(b) - 5)
 	copy(b[8:16], padded("DO86", 8))
 	copy(b[16:32], padded("CD-ROM", 16))
-	copy(b[32:36], padded(firmwareRev, 4))
+	copy(b[32:36], padded(ata.Firmware, 4))
 	d.reply(b, be16(d.CDB[3:]))
 }
 
