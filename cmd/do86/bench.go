@@ -59,7 +59,7 @@ table gives do86/v86 ratios.`,
 	fl.StringVar(&f.only, "only", "", "comma list of groups to measure: "+strings.Join(bench.Groups, ",")+" (default all)")
 	fl.StringVar(&f.jsonOut, "json", "", "also write the report, with every run, as JSON to FILE")
 	fl.BoolVar(&f.vsNode, "vs-v86-node", false, "also run every guest under v86 in Node.js (scripts/v86-node) and print ratios")
-	fl.BoolVar(&f.noJIT, "nojit", true, "also run the loops with the JIT off (a column of its own)")
+	fl.BoolVar(&f.noJIT, "nojit-column", true, "also run the loops with the JIT off (--jit=false), in a column of its own")
 	fl.StringVar(&f.imageDir, "image-dir", "", "where kolibri.img, linux.iso and freedos722.img are (or $DO86_IMAGE_DIR)")
 	fl.StringVar(&f.kolibriPNG, "kolibri-png", "", "KolibriOS is up when the screen is within mean difference TOL of PNG[,TOL] (default TOL 0.5)")
 	fl.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the first do86 run of each guest to FILE (guest name inserted before the extension)")

@@ -22,6 +22,7 @@ import (
 	"do86/pkg/emu"
 	"do86/pkg/emu/core"
 	"do86/pkg/images"
+	"do86/pkg/pager"
 )
 
 // serveFlags are do86 serve's flags.
@@ -29,7 +30,9 @@ type serveFlags struct {
 	listen      string
 	idle        time.Duration
 	maxSessions int
-	warm        string
+	warm        []string
+	store       string
+	hibernate   bool
 	imageDir    string
 	allowFiles  bool
 	jit         bool
@@ -46,6 +49,19 @@ digits, '_' or '-'), and every browser opening the same URL shares that machine.
 noVNC connects to /s/ID/websockify. The JSON API: GET /api/sessions,
 GET /api/stats/ID, DELETE /api/sessions/ID.
 
+A session nobody has watched for --idle hibernates: it is saved to the
+snapshot store (--store) as "serve/ID" and its machine freed; it stays listed
+as hibernated, and opening it again resumes the guest where it was. Stopping
+it (DELETE) deletes the snapshot. --hibernate=false stops idle sessions
+instead. The store is locked while the server runs: other do86 commands
+cannot open the same store file meanwhile.
+
+--warm IMAGE boots IMAGE once at start, waits until it is ready (its screen
+showed something, then for 5 s kept its mode with at most a tenth of it
+changing: a clock may tick, a boot may not scroll), saves it as "warm/IMAGE"
+and starts every later session of IMAGE from that snapshot; sessions opened
+before it is ready boot as usual.
+
 With --allow-files, ?image= may also be the absolute path of an image file on
 this computer: use it only where the server is yours alone (the default listen
 address is loopback).`,
@@ -56,9 +72,11 @@ address is loopback).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.listen, "listen", "127.0.0.1:8086", "address to serve on (HOST:PORT; no host: loopback)")
-	fl.DurationVar(&f.idle, "idle", 10*time.Minute, "stop a session nobody has watched for this long (0: never)")
+	fl.DurationVar(&f.idle, "idle", 10*time.Minute, "hibernate (or stop) a session nobody has watched for this long (0: never)")
+	fl.BoolVar(&f.hibernate, "hibernate", true, "save idle sessions to the store and resume them when opened (false: stop them)")
+	fl.StringVar(&f.store, "store", "", "snapshot store FILE for hibernation and --warm (default: the user cache's do86/store.db)")
 	fl.IntVar(&f.maxSessions, "max-sessions", defaultMaxSessions(), "most machines running at once (default: RAM / 256 MiB)")
-	fl.StringVar(&f.warm, "warm", "", "keep IMAGE booted and hibernated, ready to resume (not available yet)")
+	fl.StringSliceVar(&f.warm, "warm", nil, "boot catalog IMAGE once at start and start its sessions from a snapshot of it booted (repeatable, or a comma list)")
 	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
 	fl.BoolVar(&f.allowFiles, "allow-files", false, "let ?image= name an image file by absolute path")
 	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly")
@@ -105,8 +123,12 @@ func webAddr(addr string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
-// emuMachine adapts the machine to what a web session runs.
-type emuMachine struct{ *emu.Machine }
+// emuMachine adapts the machine to what a web session runs. cfg is what
+// it was built with: a snapshot of it resumes with the same.
+type emuMachine struct {
+	*emu.Machine
+	cfg emu.Config
+}
 
 func (e emuMachine) Run(ctx context.Context) error {
 	err := e.Machine.Run(ctx)
@@ -131,8 +153,10 @@ func serve(ctx context.Context, f *serveFlags) error {
 	if err != nil {
 		return fail(fmt.Errorf("--listen: %w", err))
 	}
-	if f.warm != "" {
-		fmt.Fprintf(os.Stderr, "do86: --warm %s: not available yet (it needs hibernation); sessions boot when opened\n", f.warm)
+	for _, name := range f.warm {
+		if _, ok := images.Lookup(name); !ok {
+			return fail(fmt.Errorf("--warm %s: not a catalog image", name))
+		}
 	}
 	if f.idle == 0 {
 		f.idle = -1 // the server's "never"
@@ -146,6 +170,19 @@ func serve(ctx context.Context, f *serveFlags) error {
 		AllowFiles: f.allowFiles,
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, "do86: "+format+"\n", a...) }
+	var store *pager.Store
+	if f.hibernate || len(f.warm) > 0 {
+		store, err = openStore(f.store)
+		switch {
+		case err != nil && (f.store != "" || len(f.warm) > 0):
+			return fail(fmt.Errorf("%w (another do86 may hold it: give serve a --store of its own)", err))
+		case err != nil:
+			fmt.Fprintf(os.Stderr, "do86: %v: idle sessions will be stopped, not hibernated (give serve a --store of its own)\n", err)
+			f.hibernate = false
+		default:
+			defer store.Close() // after srv.Close, deferred below
+		}
+	}
 	srv := web.New(web.Options{
 		Boot: func(ctx context.Context, image string, serial io.Writer) (web.Machine, error) {
 			cfg, err := buildConfig(ctx, &runFlags{imageDir: f.imageDir, jit: f.jit}, []string{image})
@@ -157,13 +194,17 @@ func serve(ctx context.Context, f *serveFlags) error {
 			if err != nil {
 				return nil, err
 			}
-			return emuMachine{m}, nil
+			return emuMachine{Machine: m, cfg: cfg}, nil
 		},
-		CheckImage:  policy.Check,
-		Images:      func() []web.Image { return catalogImages(f.imageDir) },
-		Idle:        f.idle,
-		MaxSessions: f.maxSessions,
-		Logf:        logf,
+		Snapshot:       storeSnapshots(store),
+		DeleteSnapshot: storeDelete(store),
+		Hibernate:      f.hibernate,
+		Warm:           f.warm,
+		CheckImage:     policy.Check,
+		Images:         func() []web.Image { return catalogImages(f.imageDir) },
+		Idle:           f.idle,
+		MaxSessions:    f.maxSessions,
+		Logf:           logf,
 	})
 	defer srv.Close()
 	l, err := net.Listen("tcp", addr)
@@ -187,6 +228,41 @@ func serve(ctx context.Context, f *serveFlags) error {
 	srv.Close() // ends the WebSockets, which Shutdown does not wait for
 	hs.Shutdown(sctx)
 	return nil
+}
+
+// storeSnapshots saves serve's machines in store, and resumes them with
+// the configuration they were built with (nil without a store).
+func storeSnapshots(store *pager.Store) web.SnapshotFunc {
+	if store == nil {
+		return nil
+	}
+	return func(ctx context.Context, m web.Machine, name string) (web.ResumeFunc, error) {
+		em, ok := m.(emuMachine)
+		if !ok {
+			return nil, fmt.Errorf("snapshot %s: not an emulated machine", name)
+		}
+		if _, err := em.SaveSnapshot(ctx, store, name); err != nil {
+			return nil, err
+		}
+		cfg := em.cfg
+		return func(ctx context.Context, serial io.Writer) (web.Machine, error) {
+			c := cfg
+			c.Serial = serial
+			m, err := emu.Resume(c, store, name)
+			if err != nil {
+				return nil, err
+			}
+			return emuMachine{Machine: m, cfg: c}, nil
+		}, nil
+	}
+}
+
+// storeDelete deletes snapshots from store (nil without a store).
+func storeDelete(store *pager.Store) func(string) error {
+	if store == nil {
+		return nil
+	}
+	return store.Delete
 }
 
 // catalogImages is the landing page's image table.
@@ -229,7 +305,7 @@ func serveWeb(m *emu.Machine, f *runFlags, console *web.Console, name string) (s
 	if err != nil {
 		return nil, fmt.Errorf("--web: %w", err)
 	}
-	srv := web.NewSingle(emuMachine{m}, name, console, web.Options{Logf: func(format string, a ...any) {
+	srv := web.NewSingle(emuMachine{Machine: m}, name, console, web.Options{Logf: func(format string, a ...any) {
 		fmt.Fprintf(os.Stderr, "do86: web: "+format+"\n", a...)
 	}})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}

@@ -241,12 +241,15 @@ func (m *Machine) restore(store *pager.Store, name string, snap *pager.Snapshot)
 	if err != nil {
 		return fmt.Errorf("snapshot %q: %w", name, err)
 	}
+	// Remember the pages as they are in the snapshot before RestoreState
+	// writes to memory (it clears the JIT cache): a page it changes must not
+	// keep the snapshot's hash, or the next snapshot would store it stale.
+	m.pages.remember(mem, snap.Memory)
 	if err := m.core.RestoreState(ms.Core); err != nil {
 		return fmt.Errorf("snapshot %q: %w", name, err)
 	}
 	m.serialIn = ms.SerialIn
 	m.powerOff = false
-	m.pages.remember(mem, snap.Memory)
 	return nil
 }
 

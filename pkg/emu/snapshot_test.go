@@ -209,3 +209,39 @@ func testSnapshotFreeDOS(t *testing.T, jit bool) {
 		t.Fatal("lost the ver output")
 	}
 }
+
+// TestSnapshotOfResumedMachine: a machine resumed from a snapshot can be
+// snapshotted and resumed again, twice over, with the JIT on — as a serve
+// session that hibernates more than once, or one started warm, is.
+func TestSnapshotOfResumedMachine(t *testing.T) {
+	cfg := emu.Config{Memory: 32 << 20, JIT: true, Floppy: [2]string{testenv.Image(t, "freedos722.img")}}
+	store := openStore(t)
+	v := start(t, cfg)
+	v.waitText(`A:\\>`, 60*time.Second)
+	name := "gen0"
+	var err error
+	v.onLoop(func() { _, err = v.Snapshot(store, name) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for gen := 1; gen <= 3; gen++ {
+		m, err := emu.Resume(withBIOS(t, cfg), store, name)
+		if err != nil {
+			t.Fatalf("generation %d: resume %s: %v", gen, name, err)
+		}
+		w := run(t, m)
+		// The resumed guest works: it runs a command.
+		word := fmt.Sprintf("gen%d-alive", gen)
+		if err := input.TypeString(w, "echo "+word+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		w.waitText(`(?m)^`+word+`\s*$`, 30*time.Second)
+		name = fmt.Sprintf("gen%d", gen)
+		w.onLoop(func() { _, err = w.Snapshot(store, name) })
+		if err != nil {
+			t.Fatalf("generation %d: snapshot: %v", gen, err)
+		}
+		w.cancel()
+		<-w.done
+	}
+}

@@ -18,19 +18,18 @@ func (s *Server) handleVNC(w http.ResponseWriter, r *http.Request, sess *Session
 	if err != nil {
 		return
 	}
-	select {
-	case <-sess.ready:
-	case <-sess.life.Done():
-	}
-	if sess.vnc == nil {
+	v := sess.addViewer("vnc", r.RemoteAddr) // before waking: it may not hibernate again meanwhile
+	defer sess.removeViewer(v)
+	sess.wake()
+	sess.waitMachine()
+	_, vs := sess.screen()
+	if vs == nil {
 		_, reason := sess.State()
 		c.Close(websocket.StatusTryAgainLater, trimReason("no machine: "+reason))
 		return
 	}
-	v := sess.addViewer("vnc", r.RemoteAddr)
-	defer sess.removeViewer(v)
 	nc := websocket.NetConn(sess.life, c, websocket.MessageBinary)
-	sess.vnc.ServeConn(sess.life, &countingConn{Conn: nc, v: v})
+	vs.ServeConn(sess.life, &countingConn{Conn: nc, v: v})
 }
 
 // countingConn counts what a VNC viewer is sent.

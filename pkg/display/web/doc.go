@@ -19,6 +19,12 @@
 //	GET  /api/stats/{id}        JSON: a session's numbers and its viewers'
 //	DELETE /api/sessions/{id}   stop a session (or POST /api/sessions/{id}/delete)
 //
+// With Options.Snapshot, a session nobody watched for Options.Idle
+// hibernates (hibernate.go): saved as the snapshot "serve/ID", its machine
+// freed, listed as hibernated, resumed when opened again; and the images of
+// Options.Warm are booted once at start and saved as "warm/IMAGE" when
+// ready, from which their later sessions start (warm.go).
+//
 // NewSingle makes the one-machine server of `do86 run --web`: the page at
 // /, the WebSocket at /ws, noVNC's endpoint at /websockify.
 //

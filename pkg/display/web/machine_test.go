@@ -51,8 +51,10 @@ func TestMain(m *testing.M) {
 // keys it was sent.
 type realMachine struct {
 	*emu.Machine
-	mu   sync.Mutex
-	keys []input.Scancode
+	cfg   emu.Config // what it was built with, for a resume
+	image string
+	mu    sync.Mutex
+	keys  []input.Scancode
 }
 
 func (m *realMachine) Key(c input.Scancode, down bool) {
@@ -92,9 +94,11 @@ func (m *realMachine) Hub() *display.Hub { return m.Machine.Hub() }
 
 // machines records the real machines booted, by image.
 type machines struct {
-	mu sync.Mutex
-	by map[string]*realMachine
-	c  chan struct{}
+	mu      sync.Mutex
+	by      map[string]*realMachine
+	c       chan struct{}
+	boots   int // machines booted
+	resumes int // machines resumed from a snapshot
 }
 
 func (ms *machines) get(image string) *realMachine {
@@ -129,9 +133,10 @@ func realBoot(ms *machines) web.BootFunc {
 		if err != nil {
 			return nil, err
 		}
-		rm := &realMachine{Machine: m}
+		rm := &realMachine{Machine: m, cfg: cfg, image: image}
 		ms.mu.Lock()
 		ms.by[image] = rm
+		ms.boots++
 		ms.mu.Unlock()
 		return rm, nil
 	}

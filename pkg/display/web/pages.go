@@ -41,6 +41,7 @@ type pageData struct {
 }
 
 func (s *Server) handlePage(w http.ResponseWriter, r *http.Request, sess *Session) {
+	sess.wake() // opening a hibernated session resumes it
 	d := pageData{ID: sess.id, Image: sess.image,
 		WS: "/s/" + sess.id + "/ws", VNC: "/s/" + sess.id + "/websockify", Stats: "/api/stats/" + sess.id}
 	if s.single != nil {

@@ -25,9 +25,31 @@ type Options struct {
 	CheckImage func(image string) error
 	// Images lists what the landing page offers. Nil: nothing.
 	Images func() []Image
-	// Idle stops a session nobody has watched for this long (default 10
-	// minutes; negative: never).
+	// Idle stops (or, with Hibernate, hibernates) a session nobody has
+	// watched for this long (default 10 minutes; negative: never).
 	Idle time.Duration
+	// Snapshot saves a running machine as a named snapshot and returns how
+	// to build it again. Nil: no hibernation and no warm start.
+	Snapshot SnapshotFunc
+	// DeleteSnapshot deletes a snapshot Snapshot made (a hibernated
+	// session's, once the session ends). Nil: snapshots stay.
+	DeleteSnapshot func(name string) error
+	// Hibernate makes a running session idle for Idle hibernate instead of
+	// stop: it is saved as the snapshot "serve/ID", its machine freed, and
+	// it resumes when opened again (hibernate.go). Needs Snapshot. Crashed
+	// and failed sessions are stopped as before.
+	Hibernate bool
+	// Warm lists images booted once at start and saved as "warm/IMAGE"
+	// when ready, from which their later sessions start (warm.go). Needs
+	// Snapshot.
+	Warm []string
+	// WarmReady returns once a warming machine is ready to be saved (nil
+	// if it is); it is cancelled if the machine stops. Default:
+	// ScreenSettled(5 * time.Second).
+	WarmReady WarmReadyFunc
+	// WarmTimeout is how long a warm start may take at most (default 10
+	// minutes).
+	WarmTimeout time.Duration
 	// MaxSessions bounds the sessions holding a machine (booting or
 	// running); more are refused with 503. Zero or less: no bound.
 	MaxSessions int
@@ -62,6 +84,12 @@ type Image struct {
 func (o *Options) defaults() {
 	if o.Idle == 0 {
 		o.Idle = 10 * time.Minute
+	}
+	if o.WarmReady == nil {
+		o.WarmReady = ScreenSettled(5 * time.Second)
+	}
+	if o.WarmTimeout <= 0 {
+		o.WarmTimeout = 10 * time.Minute
 	}
 	if o.MaxFPS <= 0 {
 		o.MaxFPS = 30
@@ -99,6 +127,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[string]*Session
+	warm     map[string]ResumeFunc // images with a warm snapshot ready
 	closed   bool
 }
 
@@ -125,6 +154,12 @@ func New(opts Options) *Server {
 	m.HandleFunc("POST /api/sessions/{id}/delete", s.handleDelete)
 	s.wg.Add(1)
 	go s.janitor()
+	if opts.Snapshot != nil {
+		for _, image := range opts.Warm {
+			s.wg.Add(1)
+			go s.warmUp(image)
+		}
+	}
 	return s
 }
 
@@ -139,7 +174,7 @@ func NewSingle(m Machine, name string, console *Console, opts Options) *Server {
 	if console != nil {
 		sess.console = console
 	}
-	sess.attach(m)
+	sess.attach(m, nil, "")
 	close(sess.done)
 	s.single = sess
 	page := func(w http.ResponseWriter, r *http.Request) { s.handlePage(w, r, sess) }
@@ -154,7 +189,7 @@ func NewSingle(m Machine, name string, console *Console, opts Options) *Server {
 }
 
 func newServer(opts Options) *Server {
-	s := &Server{opts: opts, mux: http.NewServeMux(), sessions: map[string]*Session{}}
+	s := &Server{opts: opts, mux: http.NewServeMux(), sessions: map[string]*Session{}, warm: map[string]ResumeFunc{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
 	return s
@@ -271,9 +306,14 @@ func (s *Server) Start(id, image string) (*Session, error) {
 		}
 	}
 	sess := newSession(s.ctx, id, image, s.opts.Scrollback, s.logf)
+	sess.deleteSnap = s.opts.DeleteSnapshot
 	s.sessions[id] = sess
-	s.logf("session %s: booting %s", id, image)
-	go sess.boot(s.opts.Boot)
+	if s.warm[image] != nil {
+		s.logf("session %s: starting %s from %s", id, image, warmName(image))
+	} else {
+		s.logf("session %s: booting %s", id, image)
+	}
+	go sess.boot(s.warmBuilderLocked(sess, image))
 	return sess, nil
 }
 
@@ -323,7 +363,12 @@ func (s *Server) janitor() {
 				if sample {
 					sess.sampleViewers(now)
 				}
-				if sess != s.single && s.opts.Idle > 0 && sess.idleFor(now) >= s.opts.Idle {
+				if sess == s.single || s.opts.Idle <= 0 || sess.idleFor(now) < s.opts.Idle || sess.isHibernating() {
+					continue
+				}
+				if st, _ := sess.State(); st == StateRunning && s.hibernates() {
+					go s.hibernateOrStop(sess)
+				} else {
 					go s.Stop(sess.id, fmt.Sprintf("nobody watched it for %v", s.opts.Idle))
 				}
 			}
@@ -393,6 +438,7 @@ func (s *Server) handleNew(w http.ResponseWriter, r *http.Request) {
 var acceptOptions = &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled}
 
 func (s *Server) handleWS(w http.ResponseWriter, r *http.Request, sess *Session) {
+	sess.wake()
 	c, err := websocket.Accept(w, r, acceptOptions)
 	if err != nil {
 		return // Accept answered the request

@@ -58,6 +58,9 @@ const (
 	StateCrashed State = "crashed" // the CPU core failed; the last screen stays
 	StateFailed  State = "failed"  // the machine could not be built
 	StateStopped State = "stopped" // powered off, stopped by request or for idleness
+	// StateHibernated: nobody watched it for Options.Idle, so the machine
+	// was saved to a snapshot and freed; opening the session resumes it.
+	StateHibernated State = "hibernated"
 )
 
 // Session is one machine and everyone watching it.
@@ -73,27 +76,36 @@ type Session struct {
 	endLife    context.CancelFunc
 	run        context.Context
 	stopRun    context.CancelFunc
-	ready      chan struct{} // closed once m is set or the boot failed
+	ready      chan struct{} // closed once the first machine is set or the boot failed
+	readyOnce  sync.Once
 	done       chan struct{} // closed when the machine goroutine ended
-	m          Machine
-	hub        *display.Hub
-	vnc        *vnc.Server
+	wakeC      chan struct{} // a viewer wants the hibernated machine back
 	inputs     chan func(Machine)
 	inputDrops atomic.Uint64
+	deleteSnap func(name string) error // Options.DeleteSnapshot
 
-	mu         sync.Mutex
-	state      State
-	reason     string
-	stopReason string
-	viewers    map[*viewer]struct{}
-	idleSince  time.Time // when the last viewer left (or creation)
-	watchers   map[chan struct{}]struct{}
-	nextViewer uint64
+	mu          sync.Mutex
+	m           Machine      // nil while hibernated
+	gen         int          // counts the machines attached
+	hub         *display.Hub // the machine's screen (the last one's while hibernated)
+	vnc         *vnc.Server  // serves hub to noVNC
+	endMachine  func()       // ends the current machine's Run (to hibernate)
+	from        string       // the snapshot the machine was resumed from, if any
+	hibernating bool         // a hibernation snapshot is being saved
+	resume      ResumeFunc   // rebuilds the hibernated machine
+	snapName    string       // the session's hibernation snapshot, once saved
+	state       State
+	reason      string
+	stopReason  string
+	viewers     map[*viewer]struct{}
+	idleSince   time.Time // when the last viewer left (or creation)
+	watchers    map[chan struct{}]struct{}
+	nextViewer  uint64
 }
 
 func newSession(parent context.Context, id, image string, scrollback int, logf func(string, ...any)) *Session {
 	s := &Session{id: id, image: image, created: time.Now(), console: NewConsole(scrollback), logf: logf,
-		ready: make(chan struct{}), done: make(chan struct{}), inputs: make(chan func(Machine), 256),
+		ready: make(chan struct{}), done: make(chan struct{}), wakeC: make(chan struct{}, 1), inputs: make(chan func(Machine), 256),
 		state: StateBooting, viewers: map[*viewer]struct{}{}, watchers: map[chan struct{}]struct{}{}}
 	s.idleSince = s.created
 	s.life, s.endLife = context.WithCancel(parent)
@@ -104,42 +116,105 @@ func newSession(parent context.Context, id, image string, scrollback int, logf f
 // ID returns the session's id.
 func (s *Session) ID() string { return s.id }
 
-// boot builds the machine with bootFn and runs it on this goroutine, which
-// becomes the emulation goroutine, until it stops.
-func (s *Session) boot(bootFn BootFunc) {
+// builder makes a session's machine and says which snapshot it was resumed
+// from ("" for a fresh boot).
+type builder func(ctx context.Context) (Machine, string, error)
+
+// boot builds the machine with build and runs it on this goroutine, which
+// becomes the emulation goroutine, until it stops. A machine that
+// hibernates is rebuilt here from its snapshot when someone opens the
+// session again.
+func (s *Session) boot(build builder) {
 	defer close(s.done)
-	m, err := bootFn(s.run, s.image, s.console)
-	if err != nil {
-		s.setState(StateFailed, err.Error())
-		close(s.ready)
+	defer s.forgetSnapshot()
+	for {
+		m, from, err := build(s.run)
+		if err != nil {
+			s.setState(StateFailed, err.Error())
+			s.readyOnce.Do(func() { close(s.ready) })
+			return
+		}
+		mctx, end := context.WithCancel(s.run)
+		s.attach(m, end, from)
+		err = m.Run(mctx)
+		end()
+		m.Close() // the hub keeps the last screen for the viewers
+		if s.hibernated(err == nil && s.run.Err() == nil) {
+			select {
+			case <-s.wakeC:
+				s.mu.Lock()
+				resume, name := s.resume, s.snapName
+				s.mu.Unlock()
+				s.logf("session %s: resuming from %s", s.id, name)
+				s.setState(StateBooting, "resuming from hibernation")
+				build = func(ctx context.Context) (Machine, string, error) {
+					m, err := resume(ctx, s.console)
+					if err != nil {
+						err = fmt.Errorf("resume from %s: %w", name, err)
+					}
+					return m, name, err
+				}
+				continue
+			case <-s.run.Done():
+			}
+		}
+		switch {
+		case s.run.Err() != nil:
+			s.mu.Lock()
+			r := s.stopReason
+			s.mu.Unlock()
+			s.setState(StateStopped, r)
+		case errors.Is(err, ErrPowerOff):
+			s.setState(StateStopped, ErrPowerOff.Error())
+		case err != nil:
+			s.logf("session %s: crashed: %v", s.id, err)
+			s.setState(StateCrashed, err.Error())
+		default:
+			s.setState(StateStopped, "the machine stopped")
+		}
 		return
-	}
-	s.attach(m)
-	err = m.Run(s.run)
-	m.Close() // the hub keeps the last screen for the viewers
-	switch {
-	case s.run.Err() != nil:
-		s.mu.Lock()
-		r := s.stopReason
-		s.mu.Unlock()
-		s.setState(StateStopped, r)
-	case errors.Is(err, ErrPowerOff):
-		s.setState(StateStopped, ErrPowerOff.Error())
-	case err != nil:
-		s.logf("session %s: crashed: %v", s.id, err)
-		s.setState(StateCrashed, err.Error())
-	default:
-		s.setState(StateStopped, "the machine stopped")
 	}
 }
 
-// attach makes m the session's machine, running.
-func (s *Session) attach(m Machine) {
-	s.m, s.hub = m, m.Hub()
-	s.vnc = vnc.New(s.hub, s, vnc.Options{Name: "do86 " + s.id, Logf: s.logf})
+// attach makes m the session's machine, running; end ends its Run and from
+// names the snapshot it was resumed from.
+func (s *Session) attach(m Machine, end func(), from string) {
+	hub := m.Hub()
+	v := vnc.New(hub, s, vnc.Options{Name: "do86 " + s.id, Logf: s.logf})
+	s.mu.Lock()
+	old := s.vnc
+	s.m, s.hub, s.vnc, s.endMachine, s.from = m, hub, v, end, from
+	s.gen++
+	if len(s.viewers) == 0 {
+		s.idleSince = time.Now()
+	}
+	s.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
 	s.setState(StateRunning, "")
-	close(s.ready)
-	go s.forwardInput()
+	s.readyOnce.Do(func() {
+		close(s.ready)
+		go s.forwardInput()
+	})
+}
+
+// machine returns the running machine, nil if there is none.
+func (s *Session) machine() Machine {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != StateRunning {
+		return nil
+	}
+	return s.m
+}
+
+// screen returns the hub viewers subscribe to and the VNC server (nil
+// before the first machine).
+func (s *Session) screen() (*display.Hub, *vnc.Server) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hub, s.vnc
 }
 
 // forwardInput hands queued input to the machine while it runs. Input
@@ -148,8 +223,8 @@ func (s *Session) forwardInput() {
 	for {
 		select {
 		case fn := <-s.inputs:
-			if st, _ := s.State(); st == StateRunning {
-				fn(s.m)
+			if m := s.machine(); m != nil {
+				fn(m)
 			}
 		case <-s.life.Done():
 			return
@@ -236,8 +311,8 @@ func (s *Session) stop(reason string) {
 	if st, _ := s.State(); st == StateRunning || st == StateBooting {
 		s.setState(StateStopped, reason)
 	}
-	if s.vnc != nil {
-		s.vnc.Close()
+	if _, v := s.screen(); v != nil {
+		v.Close()
 	}
 	s.endLife()
 }
@@ -322,6 +397,9 @@ type SessionInfo struct {
 	Created time.Time `json:"created"`
 	MIPS    float64   `json:"mips"`
 	Mode    string    `json:"mode,omitempty"`
+	// ResumedFrom names the snapshot the session's machine was built from:
+	// "warm/IMAGE" (a warm start) or "serve/ID" (woken from hibernation).
+	ResumedFrom string `json:"resumedFrom,omitempty"`
 }
 
 // ClientStats are one viewer's numbers.
@@ -352,10 +430,11 @@ func (s *Session) Info() SessionInfo {
 	st, reason := s.State()
 	s.mu.Lock()
 	n := len(s.viewers)
+	from := s.from
 	s.mu.Unlock()
-	in := SessionInfo{ID: s.id, Image: s.image, State: st, Reason: reason, Viewers: n, Created: s.created}
-	if st == StateRunning && s.m != nil {
-		mi := s.m.Info()
+	in := SessionInfo{ID: s.id, Image: s.image, State: st, Reason: reason, Viewers: n, Created: s.created, ResumedFrom: from}
+	if m := s.machine(); m != nil {
+		mi := m.Info()
 		in.MIPS, in.Mode = mi.MIPS, mi.Mode
 	}
 	return in

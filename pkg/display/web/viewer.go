@@ -36,6 +36,7 @@ type wsViewer struct {
 	conn     context.Context // the connection's life: reads, writes, pings
 	forceKey bool
 
+	hub    *display.Hub     // the hub subscribed to (a resumed session has a new one)
 	shadow *display.Frame   // the screen as this browser will have it
 	dirty  *display.TileSet // the tiles of the next frame
 	hubSeq uint64
@@ -209,6 +210,20 @@ func (w *wsViewer) writeLoop(ctx, conn context.Context, cancel context.CancelCau
 		}
 	}()
 	var subC <-chan struct{}
+	// subscribe follows the session's machine: its first, and the one a
+	// hibernated session resumes with (whose first frame goes as a keyframe).
+	subscribe := func() {
+		hub, _ := sess.screen()
+		if hub == nil || hub == w.hub {
+			return
+		}
+		if sub != nil {
+			sub.Close()
+			w.forceKey = true
+		}
+		w.hub, sub = hub, hub.Subscribe()
+		subC = sub.C()
+	}
 	ready := sess.ready
 	pending := false
 	for {
@@ -229,10 +244,7 @@ func (w *wsViewer) writeLoop(ctx, conn context.Context, cancel context.CancelCau
 		select {
 		case <-ready:
 			ready = nil
-			if sess.hub != nil {
-				sub = sess.hub.Subscribe()
-				subC = sub.C()
-			}
+			subscribe()
 		case <-subC:
 			pending = true
 		case <-due:
@@ -243,6 +255,9 @@ func (w *wsViewer) writeLoop(ctx, conn context.Context, cancel context.CancelCau
 		case <-stateC:
 			if err := w.sendState(ctx); err != nil {
 				return err
+			}
+			if ready == nil {
+				subscribe()
 			}
 		case <-serialC:
 			if err := w.sendSerial(ctx, &serialAt); err != nil {

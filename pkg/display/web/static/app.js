@@ -138,6 +138,7 @@
         switch (m.state) {
           case 'booting': setStatus('booting…'); showOverlay('booting ' + cfg.Image + '…', true); break;
           case 'running': setStatus('running', 'ok'); showOverlay(''); break;
+          case 'hibernated': setStatus('hibernated'); showOverlay('resuming ' + cfg.Image + '…', true); break;
           case 'crashed': ended = false; setStatus('crashed', 'bad'); showOverlay('crashed: ' + m.reason); break;
           case 'failed': ended = true; setStatus('failed', 'bad'); showOverlay('failed to boot: ' + m.reason); break;
           case 'stopped': ended = true; setStatus('stopped', 'bad'); showOverlay('stopped: ' + m.reason); break;
