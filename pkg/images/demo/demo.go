@@ -5,7 +5,7 @@
 // work, with no download.
 //
 // The program is x86 real-mode machine code written in Go
-// (internal/program, with the small assembler internal/asm); `go generate`
+// (internal/program, with the small assembler pkg/asm86); `go generate`
 // rebuilds demo.bin and its listing demo.lst from it.
 package demo
 

@@ -1,7 +1,7 @@
 package program
 
 import (
-	. "do86/pkg/images/demo/internal/asm"
+	. "do86/pkg/asm86"
 )
 
 // i8042 ports and bits.

@@ -1,7 +1,7 @@
 package program
 
 import (
-	. "do86/pkg/images/demo/internal/asm"
+	. "do86/pkg/asm86"
 )
 
 // pointer draws the mouse pointer with a save-under buffer: ptr_show puts

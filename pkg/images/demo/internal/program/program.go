@@ -1,5 +1,5 @@
 // Package program is the demo OS's source: x86 real-mode code written with
-// the asm package. Build assembles it into the used sectors of the floppy.
+// the asm86 package. Build assembles it into the used sectors of the floppy.
 //
 // The PC it expects is what any BIOS gives a boot sector: real mode, the
 // boot drive in DL, BIOS services for video (int 10h), disk (int 13h) and
@@ -15,7 +15,7 @@ package program
 import (
 	"fmt"
 
-	. "do86/pkg/images/demo/internal/asm"
+	. "do86/pkg/asm86"
 )
 
 // Addresses and screen layout.

@@ -1,7 +1,7 @@
 package program
 
 import (
-	. "do86/pkg/images/demo/internal/asm"
+	. "do86/pkg/asm86"
 )
 
 // routines are the drawing, CMOS and formatting helpers. They keep every

@@ -1,14 +1,26 @@
-package asm
+package asm86
 
 import "fmt"
 
 func (a *Asm) text(mn string, ops ...Operand) string {
+	hasReg := false
+	for _, o := range ops {
+		_, r := o.(Reg)
+		hasReg = hasReg || r
+	}
 	s := mn
 	for i, o := range ops {
 		if i == 0 {
 			s += " "
 		} else {
 			s += ", "
+		}
+		if m, ok := o.(Mem); ok && a.Dialect == Short {
+			if !hasReg && m.Size != 0 {
+				s += sizeName[m.Size] + " "
+			}
+			s += m.addr(Short)
+			continue
 		}
 		s += o.String()
 	}
@@ -33,15 +45,24 @@ func (a *Asm) Mov(dst, src Operand) {
 		p, m := a.modrm(d.N, src)
 		a.emit(t, cat(p, []byte{0x8E}, m)...)
 		return
+	case CReg:
+		if r, ok := src.(Reg); ok && r.Size == 4 {
+			a.emit(t, 0x0F, 0x22, 0xC0|d.N<<3|r.N)
+			return
+		}
 	case Reg:
 		if s, ok := src.(SReg); ok {
 			_, m := a.modrm(s.N, d)
-			a.emit(t, cat([]byte{0x8C}, m)...)
+			a.emit(t, cat(a.osize(d.Size), []byte{0x8C}, m)...)
+			return
+		}
+		if c, ok := src.(CReg); ok && d.Size == 4 {
+			a.emit(t, 0x0F, 0x20, 0xC0|c.N<<3|d.N)
 			return
 		}
 		if v, ok := a.immValue(src); ok {
-			if d.W {
-				a.emit(t, cat([]byte{0xB8 + d.N}, le16(v))...)
+			if d.Size > 1 {
+				a.emit(t, cat(a.osize(d.Size), []byte{0xB8 + d.N}, immBytes(v, d.Size))...)
 			} else {
 				a.emit(t, 0xB0+d.N, byte(v))
 			}
@@ -55,8 +76,8 @@ func (a *Asm) Mov(dst, src Operand) {
 	}
 	if v, ok := a.immValue(src); ok {
 		p, m := a.modrm(0, dst)
-		if width(dst) == 2 {
-			a.emit(t, cat(p, []byte{0xC7}, m, le16(v))...)
+		if w := width(dst); w > 1 {
+			a.emit(t, cat(p, a.osize(w), []byte{0xC7}, m, immBytes(v, w))...)
 		} else {
 			a.emit(t, cat(p, []byte{0xC6}, m, []byte{byte(v)})...)
 		}
@@ -67,8 +88,9 @@ func (a *Asm) Mov(dst, src Operand) {
 
 // rmReg encodes the "op r/m, reg" (base) and "op reg, r/m" (base+2) forms.
 func (a *Asm) rmReg(t string, base byte, dst, src Operand) {
+	size := max(width(dst), width(src))
 	w := byte(0)
-	if width(dst) == 2 || width(src) == 2 {
+	if size > 1 {
 		w = 1
 	}
 	if width(dst) != 0 && width(src) != 0 && width(dst) != width(src) {
@@ -76,12 +98,12 @@ func (a *Asm) rmReg(t string, base byte, dst, src Operand) {
 	}
 	if r, ok := src.(Reg); ok {
 		p, m := a.modrm(r.N, dst)
-		a.emit(t, cat(p, []byte{base | w}, m)...)
+		a.emit(t, cat(p, a.osize(size), []byte{base | w}, m)...)
 		return
 	}
 	if r, ok := dst.(Reg); ok {
 		p, m := a.modrm(r.N, src)
-		a.emit(t, cat(p, []byte{base | 2 | w}, m)...)
+		a.emit(t, cat(p, a.osize(size), []byte{base | 2 | w}, m)...)
 		return
 	}
 	a.errorf("%s: unsupported operands", t)
@@ -104,13 +126,22 @@ func (a *Asm) alu(mn string, op byte, dst, src Operand) {
 	if v, ok := a.immValue(src); ok {
 		p, m := a.modrm(op, dst)
 		_, isLabel := src.(LabelImm)
+		w := width(dst)
+		pre := cat(p, a.osize(w))
+		r, isReg := dst.(Reg)
+		acc := a.Dialect == Short && isReg && r.N == 0
+		imm8 := !isLabel && v >= -128 && v <= 127
 		switch {
-		case width(dst) == 1:
-			a.emit(t, cat(p, []byte{0x80}, m, []byte{byte(v)})...)
-		case !isLabel && v >= -128 && v <= 127:
-			a.emit(t, cat(p, []byte{0x83}, m, []byte{byte(v)})...)
+		case w == 1 && acc: // op al, imm8
+			a.emit(t, op<<3|4, byte(v))
+		case w == 1:
+			a.emit(t, cat(pre, []byte{0x80}, m, []byte{byte(v)})...)
+		case imm8:
+			a.emit(t, cat(pre, []byte{0x83}, m, []byte{byte(v)})...)
+		case acc: // op ax/eax, imm
+			a.emit(t, cat(pre, []byte{op<<3 | 5}, immBytes(v, w))...)
 		default:
-			a.emit(t, cat(p, []byte{0x81}, m, le16(v))...)
+			a.emit(t, cat(pre, []byte{0x81}, m, immBytes(v, w))...)
 		}
 		return
 	}
@@ -157,10 +188,10 @@ func (a *Asm) Test(d, s Operand) {
 	if r, ok := s.(Reg); ok {
 		p, m := a.modrm(r.N, d)
 		w := byte(0)
-		if r.W {
+		if r.Size > 1 {
 			w = 1
 		}
-		a.emit(t, cat(p, []byte{0x84 | w}, m)...)
+		a.emit(t, cat(p, a.osize(r.Size), []byte{0x84 | w}, m)...)
 		return
 	}
 	a.errorf("%s: unsupported operands", t)
@@ -175,29 +206,35 @@ func (a *Asm) Lea(d Reg, s Mem) {
 	a.emit(a.text("lea", d, s), cat(p, []byte{0x8D}, m)...)
 }
 
-// Movzx zero-extends a byte into a 16-bit register (a 386 instruction).
+// Movzx zero-extends a byte or a word into a wider register (a 386
+// instruction).
 func (a *Asm) Movzx(d Reg, s Operand) {
 	p, m := a.modrm(d.N, s)
-	a.emit(a.text("movzx", d, s), cat(p, []byte{0x0F, 0xB6}, m)...)
+	op := byte(0xB6)
+	if width(s) == 2 {
+		op = 0xB7
+	}
+	a.emit(a.text("movzx", d, s), cat(p, a.osize(d.Size), []byte{0x0F, op}, m)...)
 }
 
 // unary encodes the F6/F7 and FE/FF groups.
 func (a *Asm) unary(mn string, op8, op16, digit byte, o Operand) {
 	p, m := a.modrm(digit, o)
 	code := op8
+	pre := a.osize(width(o))
 	switch width(o) {
-	case 2:
+	case 2, 4:
 		code = op16
 	case 0:
 		a.errorf("%s: operand size unknown", mn)
 	}
-	a.emit(a.text(mn, o), cat(p, []byte{code}, m)...)
+	a.emit(a.text(mn, o), cat(p, pre, []byte{code}, m)...)
 }
 
 // Inc adds one.
 func (a *Asm) Inc(o Operand) {
-	if r, ok := o.(Reg); ok && r.W {
-		a.emit(a.text("inc", o), 0x40+r.N)
+	if r, ok := o.(Reg); ok && r.Size > 1 {
+		a.emit(a.text("inc", o), cat(a.osize(r.Size), []byte{0x40 + r.N})...)
 		return
 	}
 	a.unary("inc", 0xFE, 0xFF, 0, o)
@@ -205,8 +242,8 @@ func (a *Asm) Inc(o Operand) {
 
 // Dec subtracts one.
 func (a *Asm) Dec(o Operand) {
-	if r, ok := o.(Reg); ok && r.W {
-		a.emit(a.text("dec", o), 0x48+r.N)
+	if r, ok := o.(Reg); ok && r.Size > 1 {
+		a.emit(a.text("dec", o), cat(a.osize(r.Size), []byte{0x48 + r.N})...)
 		return
 	}
 	a.unary("dec", 0xFE, 0xFF, 1, o)
@@ -227,11 +264,15 @@ func (a *Asm) Div(o Operand) { a.unary("div", 0xF6, 0xF7, 6, o) }
 // shift encodes shifts and rotates by an immediate count or by CL.
 func (a *Asm) shift(mn string, digit byte, o Operand, count Operand) {
 	t := a.text(mn, o, count)
+	if n, ok := count.(Imm); ok && a.Dialect == Short {
+		t = fmt.Sprintf("%s %s, %d", mn, a.text("", o)[1:], int(n))
+	}
 	w := byte(0)
-	if width(o) == 2 {
+	if width(o) > 1 {
 		w = 1
 	}
 	p, m := a.modrm(digit, o)
+	p = cat(p, a.osize(width(o)))
 	if r, ok := count.(Reg); ok && r == CL {
 		a.emit(t, cat(p, []byte{0xD2 | w}, m)...)
 		return
@@ -256,12 +297,27 @@ func (a *Asm) Sar(o, n Operand) { a.shift("sar", 7, o, n) }
 // Rol rotates left.
 func (a *Asm) Rol(o, n Operand) { a.shift("rol", 0, o, n) }
 
-// Push pushes a 16-bit register, segment register or immediate.
+// Ror rotates right.
+func (a *Asm) Ror(o, n Operand) { a.shift("ror", 1, o, n) }
+
+// Push pushes a register, segment register or word immediate (with the
+// Short dialect, a small number as a sign-extended byte).
 func (a *Asm) Push(o Operand) {
 	t := a.text("push", o)
 	switch o := o.(type) {
 	case Reg:
-		a.emit(t, 0x50+o.N)
+		a.emit(t, cat(a.osize(o.Size), []byte{0x50 + o.N})...)
+	case Imm:
+		if a.Dialect != Short {
+			a.emit(t, cat([]byte{0x68}, le16(int(o)))...)
+			break
+		}
+		t = "push word " + o.String()
+		if o >= -128 && o <= 127 {
+			a.emit(t, cat(a.osize(2), []byte{0x6A, byte(o)})...)
+		} else {
+			a.emit(t, cat(a.osize(2), []byte{0x68}, le16(int(o)))...)
+		}
 	case SReg:
 		a.emit(t, []byte{0x06, 0x0E, 0x16, 0x1E}[o.N])
 	default:
@@ -290,7 +346,7 @@ func (a *Asm) Pop(o Operand) {
 func (a *Asm) In(d Reg, port Operand) {
 	t := a.text("in", d, port)
 	w := byte(0)
-	if d.W {
+	if d.Size > 1 {
 		w = 1
 	}
 	if r, ok := port.(Reg); ok && r == DX {
@@ -305,7 +361,7 @@ func (a *Asm) In(d Reg, port Operand) {
 func (a *Asm) Out(port Operand, s Reg) {
 	t := a.text("out", port, s)
 	w := byte(0)
-	if s.W {
+	if s.Size > 1 {
 		w = 1
 	}
 	if r, ok := port.(Reg); ok && r == DX {
@@ -316,91 +372,22 @@ func (a *Asm) Out(port Operand, s Reg) {
 	a.emit(t, 0xE6|w, byte(v))
 }
 
-// Int calls a software interrupt.
-func (a *Asm) Int(n byte) { a.emit(fmt.Sprintf("int 0x%02x", n), 0xCD, n) }
-
-// rel16 is the displacement from the end of an instruction of size n to a
-// label.
-func (a *Asm) rel16(label string, n int) []byte {
-	target := int(a.Addr(label))
-	return le16(target - (int(a.PC()) + n))
-}
-
-// Call calls a label (near).
-func (a *Asm) Call(label string) { a.emit("call "+label, cat([]byte{0xE8}, a.rel16(label, 3))...) }
-
-// Jmp jumps to a label (near, rel16).
-func (a *Asm) Jmp(label string) { a.emit("jmp "+label, cat([]byte{0xE9}, a.rel16(label, 3))...) }
-
-// JmpFar jumps to seg:off.
-func (a *Asm) JmpFar(seg, off uint16) {
-	a.emit(fmt.Sprintf("jmp 0x%04x:0x%04x", seg, off), 0xEA, byte(off), byte(off>>8), byte(seg), byte(seg>>8))
-}
-
-// short emits a one-byte-displacement jump.
-func (a *Asm) short(text string, op byte, label string) {
-	target := int(a.Addr(label))
-	d := target - (int(a.PC()) + 2)
-	if a.pass == 2 && (d < -128 || d > 127) {
-		a.errorf("%s: target %d bytes away, out of short range", text, d)
-	}
-	a.emit(text, op, byte(d))
-}
-
-// jcc emits a conditional short jump (within ±127 bytes).
-func (a *Asm) jcc(name string, cc byte, label string) { a.short(name+" "+label, 0x70+cc, label) }
-
-// Jo jumps if overflow.
-func (a *Asm) Jo(label string) { a.jcc("jo", 0x0, label) }
-
-// Jb jumps if below (unsigned), that is if carry.
-func (a *Asm) Jb(label string) { a.jcc("jb", 0x2, label) }
-
-// Jae jumps if above or equal (unsigned), that is if no carry.
-func (a *Asm) Jae(label string) { a.jcc("jae", 0x3, label) }
-
-// Jz jumps if zero (equal).
-func (a *Asm) Jz(label string) { a.jcc("jz", 0x4, label) }
-
-// Jnz jumps if not zero (not equal).
-func (a *Asm) Jnz(label string) { a.jcc("jnz", 0x5, label) }
-
-// Jbe jumps if below or equal (unsigned).
-func (a *Asm) Jbe(label string) { a.jcc("jbe", 0x6, label) }
-
-// Ja jumps if above (unsigned).
-func (a *Asm) Ja(label string) { a.jcc("ja", 0x7, label) }
-
-// Js jumps if the sign flag is set.
-func (a *Asm) Js(label string) { a.jcc("js", 0x8, label) }
-
-// Jns jumps if the sign flag is clear.
-func (a *Asm) Jns(label string) { a.jcc("jns", 0x9, label) }
-
-// Jl jumps if less (signed).
-func (a *Asm) Jl(label string) { a.jcc("jl", 0xC, label) }
-
-// Jge jumps if greater or equal (signed).
-func (a *Asm) Jge(label string) { a.jcc("jge", 0xD, label) }
-
-// Jle jumps if less or equal (signed).
-func (a *Asm) Jle(label string) { a.jcc("jle", 0xE, label) }
-
-// Jg jumps if greater (signed).
-func (a *Asm) Jg(label string) { a.jcc("jg", 0xF, label) }
-
-// Loop decrements CX and jumps to label while it is not zero (short).
-func (a *Asm) Loop(label string) { a.short("loop "+label, 0xE2, label) }
-
 // Rep prefixes a string instruction; pass e.g. a.Stosb.
-func (a *Asm) Rep(insn func()) {
+func (a *Asm) Rep(insn func()) { a.prefix(0xF3, "rep", insn) }
+
+// A32 gives an instruction 32-bit addressing (ESI, EDI, ECX for a string
+// instruction); pass e.g. func() { a.Rep(a.Insb) }.
+func (a *Asm) A32(insn func()) { a.prefix(0x67, "a32", insn) }
+
+// prefix puts a prefix byte before the instruction insn emits.
+func (a *Asm) prefix(b byte, name string, insn func()) {
 	n := len(a.lines)
-	a.buf = append(a.buf, 0xF3)
+	a.buf = append(a.buf, b)
 	insn()
 	l := &a.lines[n]
 	l.Addr--
-	l.Bytes = append([]byte{0xF3}, l.Bytes...)
-	l.Text = "rep " + l.Text
+	l.Bytes = append([]byte{b}, l.Bytes...)
+	l.Text = name + " " + l.Text
 }
 
 // Ret returns (near).
@@ -429,6 +416,9 @@ func (a *Asm) Stosb() { a.emit("stosb", 0xAA) }
 
 // Stosw stores AX at ES:DI and advances DI by 2.
 func (a *Asm) Stosw() { a.emit("stosw", 0xAB) }
+
+// Insb reads a byte from port DX to ES:DI and advances DI.
+func (a *Asm) Insb() { a.emit("insb", 0x6C) }
 
 // Lodsb loads AL from DS:SI and advances SI.
 func (a *Asm) Lodsb() { a.emit("lodsb", 0xAC) }

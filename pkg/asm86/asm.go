@@ -1,10 +1,13 @@
-// Package asm is a tiny two-pass assembler for 16-bit x86 real-mode code,
-// written as Go method calls: just enough instructions, operand forms and
-// label arithmetic to write the demo OS, with a listing (address, bytes,
-// Intel-syntax text) of everything it emits. It does not optimise: a jump is
-// near (rel16) unless the instruction only has a short form (Jcc, LOOP), so
-// every instruction has the same size in both passes.
-package asm
+// Package asm86 is a tiny two-pass x86 assembler written as Go method
+// calls: just enough instructions, operand forms and label arithmetic to
+// write the demo OS (16-bit real-mode code) and the boot option ROM (which
+// also uses 32-bit registers from real mode and a few 32-bit protected-mode
+// instructions), with a listing (address, bytes, Intel-syntax text, notes)
+// of everything it emits. It does not optimise: a jump is near (rel16)
+// unless the instruction only has a short form (Jcc, LOOP, JmpShort), so
+// every instruction has the same size in both passes. Memory operands use
+// 16-bit addressing only.
+package asm86
 
 import (
 	"fmt"
@@ -22,7 +25,28 @@ type Asm struct {
 	lines  []Line
 	errs   []string
 	scope  string // the last global label, for local labels ".x"
+	bits   int    // operand size of the code being emitted: 16 or 32
+
+	// Dialect chooses between equally valid encodings and spellings; set
+	// it at the start of the program.
+	Dialect Dialect
 }
+
+// Dialect selects, where x86 has two encodings or spellings of the same
+// instruction, which one a program gets, so that each keeps its bytes.
+type Dialect int
+
+// The dialects.
+const (
+	// Plain encodes every ALU immediate through ModRM (80/81/83) and
+	// writes a size on every memory operand and displacements in hex.
+	Plain Dialect = iota
+	// Short uses the accumulator forms of ALU immediates (04, 05, ...)
+	// and push imm8 (6A), writes "short" on short jumps, shift counts and
+	// displacements from a base register in decimal, and a size keyword
+	// only where no register operand gives the size.
+	Short
+)
 
 // Line is one entry of the listing: an instruction, data, a label or a
 // comment.
@@ -30,6 +54,7 @@ type Line struct {
 	Addr  uint16
 	Bytes []byte
 	Text  string
+	Note  string // a comment on the line, from Note
 	Kind  LineKind
 }
 
@@ -58,7 +83,7 @@ func Assemble(origin uint16, prog func(a *Asm)) (*Program, error) {
 	var labels map[string]uint16
 	var a *Asm
 	for pass := 1; pass <= 2; pass++ {
-		a = &Asm{origin: origin, pass: pass, labels: labels, seen: map[string]bool{}}
+		a = &Asm{origin: origin, pass: pass, labels: labels, seen: map[string]bool{}, bits: 16}
 		if pass == 1 {
 			a.labels = map[string]uint16{}
 		}
@@ -136,6 +161,19 @@ func (a *Asm) Addr(name string) uint16 {
 	return v
 }
 
+// Bits32 makes what follows 32-bit protected-mode code (operand size 32,
+// no memory operands); Bits16 returns to 16-bit code.
+func (a *Asm) Bits32() { a.bits = 32 }
+
+// Bits16 makes what follows 16-bit code, the default.
+func (a *Asm) Bits16() { a.bits = 16 }
+
+// Note attaches a comment to the last line of the listing (shown by
+// AnnotatedListing).
+func (a *Asm) Note(s string) {
+	a.lines[len(a.lines)-1].Note = s
+}
+
 // Comment puts a comment line in the listing.
 func (a *Asm) Comment(format string, args ...any) {
 	a.lines = append(a.lines, Line{Addr: a.PC(), Text: "; " + fmt.Sprintf(format, args...), Kind: CommentLine})
@@ -172,6 +210,37 @@ func (a *Asm) ASCIIZ(s string) {
 	a.emit(fmt.Sprintf("db %q, 0", s), append([]byte(s), 0)...)
 }
 
+// Data emits bytes with the given listing text: a string, or a
+// placeholder the caller fills in after assembling ("db checksum").
+func (a *Asm) Data(text string, b ...byte) { a.emit("db "+text, b...) }
+
+// Word emits a little-endian word: a number or a label's address.
+func (a *Asm) Word(o Operand) {
+	v, _ := a.immValue(o)
+	a.emit("dw "+o.String(), immBytes(v, 2)...)
+}
+
+// Dword emits a little-endian dword: a number or a label's address.
+func (a *Asm) Dword(o Operand) {
+	v, _ := a.immValue(o)
+	a.emit("dd "+o.String(), immBytes(v, 4)...)
+}
+
+// Org pads with zeros up to offset off from the start.
+func (a *Asm) Org(off int) {
+	n := off - len(a.buf)
+	if n < 0 {
+		a.errorf("org %#x is behind %#x", off, len(a.buf))
+		return
+	}
+	if n > 0 {
+		a.emit(fmt.Sprintf("times 0x%x db 0", n), make([]byte, n)...)
+	}
+}
+
+// Align pads with zeros to a multiple of n bytes from the start.
+func (a *Asm) Align(n int) { a.Org((len(a.buf) + n - 1) / n * n) }
+
 // Space reserves n zero bytes.
 func (a *Asm) Space(n int) {
 	a.emit(fmt.Sprintf("times %d db 0", n), make([]byte, n)...)
@@ -192,6 +261,13 @@ func (a *Asm) PadTo(off int, fill byte) {
 	a.emit(fmt.Sprintf("times %d db 0x%02x", n, fill), b...)
 }
 
+// bytes returns the code of line l as it is now (the caller may have
+// patched Code after assembling, say with a checksum).
+func (p *Program) bytes(l Line) []byte {
+	at := int(l.Addr - p.Origin)
+	return p.Code[at : at+len(l.Bytes)]
+}
+
 // Listing renders the program as text: address, bytes (up to 8 shown per
 // line) and the instruction.
 func (p *Program) Listing() string {
@@ -204,7 +280,7 @@ func (p *Program) Listing() string {
 			fmt.Fprintf(&b, "                              %s\n", l.Text)
 		default:
 			hex := ""
-			for i, x := range l.Bytes {
+			for i, x := range p.bytes(l) {
 				if i == 8 {
 					hex += "…"
 					break
@@ -215,4 +291,35 @@ func (p *Program) Listing() string {
 		}
 	}
 	return b.String()
+}
+
+// AnnotatedListing renders the program with more room: address, bytes
+// spaced out in upper case (up to 8 shown per line), the instruction and
+// its note in a column of its own.
+func (p *Program) AnnotatedListing() string {
+	var sb strings.Builder
+	for _, l := range p.Lines {
+		switch l.Kind {
+		case CommentLine:
+			fmt.Fprintf(&sb, "%28s%s\n", "", l.Text)
+			continue
+		case LabelLine:
+			fmt.Fprintf(&sb, "%04X%24s%s\n", l.Addr, "", l.Text)
+			continue
+		}
+		hex := ""
+		for i, x := range p.bytes(l) {
+			if i == 8 {
+				hex += "…"
+				break
+			}
+			hex += fmt.Sprintf("%02X ", x)
+		}
+		line := fmt.Sprintf("%04X  %-22s    %s", l.Addr, hex, l.Text)
+		if l.Note != "" {
+			line = fmt.Sprintf("%-64s ; %s", line, l.Note)
+		}
+		sb.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	return sb.String()
 }

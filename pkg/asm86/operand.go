@@ -1,4 +1,4 @@
-package asm
+package asm86
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 // Operand is a register, an immediate or a memory reference.
 type Operand interface{ String() string }
 
-// Reg is a general register; W is true for 16-bit ones.
+// Reg is a general register of Size bytes (1, 2 or 4).
 type Reg struct {
 	N    byte // number in ModRM encoding
-	W    bool
+	Size int
 	name string
 }
 
@@ -19,22 +19,32 @@ func (r Reg) String() string { return r.name }
 
 // The general registers.
 var (
-	AX = Reg{0, true, "ax"}
-	CX = Reg{1, true, "cx"}
-	DX = Reg{2, true, "dx"}
-	BX = Reg{3, true, "bx"}
-	SP = Reg{4, true, "sp"}
-	BP = Reg{5, true, "bp"}
-	SI = Reg{6, true, "si"}
-	DI = Reg{7, true, "di"}
-	AL = Reg{0, false, "al"}
-	CL = Reg{1, false, "cl"}
-	DL = Reg{2, false, "dl"}
-	BL = Reg{3, false, "bl"}
-	AH = Reg{4, false, "ah"}
-	CH = Reg{5, false, "ch"}
-	DH = Reg{6, false, "dh"}
-	BH = Reg{7, false, "bh"}
+	AX = Reg{0, 2, "ax"}
+	CX = Reg{1, 2, "cx"}
+	DX = Reg{2, 2, "dx"}
+	BX = Reg{3, 2, "bx"}
+	SP = Reg{4, 2, "sp"}
+	BP = Reg{5, 2, "bp"}
+	SI = Reg{6, 2, "si"}
+	DI = Reg{7, 2, "di"}
+	AL = Reg{0, 1, "al"}
+	CL = Reg{1, 1, "cl"}
+	DL = Reg{2, 1, "dl"}
+	BL = Reg{3, 1, "bl"}
+	AH = Reg{4, 1, "ah"}
+	CH = Reg{5, 1, "ch"}
+	DH = Reg{6, 1, "dh"}
+	BH = Reg{7, 1, "bh"}
+	// The 32-bit registers of the 386, reached from 16-bit code with an
+	// operand-size prefix.
+	EAX = Reg{0, 4, "eax"}
+	ECX = Reg{1, 4, "ecx"}
+	EDX = Reg{2, 4, "edx"}
+	EBX = Reg{3, 4, "ebx"}
+	ESP = Reg{4, 4, "esp"}
+	EBP = Reg{5, 4, "ebp"}
+	ESI = Reg{6, 4, "esi"}
+	EDI = Reg{7, 4, "edi"}
 )
 
 // SReg is a segment register.
@@ -51,7 +61,23 @@ var (
 	CS = SReg{1, "cs"}
 	SS = SReg{2, "ss"}
 	DS = SReg{3, "ds"}
+	FS = SReg{4, "fs"} // 386
+	GS = SReg{5, "gs"} // 386
 )
+
+// segPrefix is the segment-override prefix of each segment register.
+var segPrefix = []byte{0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65}
+
+// CReg is a control register, moved to and from a 32-bit register.
+type CReg struct {
+	N    byte
+	name string
+}
+
+func (c CReg) String() string { return c.name }
+
+// CR0 holds the protection-enable bit PE.
+var CR0 = CReg{0, "cr0"}
 
 // Imm is an immediate value.
 type Imm int
@@ -86,8 +112,8 @@ func L(name string) LabelImm { return LabelImm{Name: name} }
 // Plus adds n to the address.
 func (l LabelImm) Plus(n int) LabelImm { l.Off += n; return l }
 
-// Mem is a memory operand: [Base + Label + Disp], Size 1 (byte) or 2
-// (word), with an optional segment override.
+// Mem is a memory operand: [Base + Label + Disp], Size 1 (byte), 2 (word)
+// or 4 (dword), with an optional segment override.
 type Mem struct {
 	Base  string // "", "bx", "si", "di", "bp", "bx+si", "bx+di", "bp+si", "bp+di"
 	Label string // added to Disp, always encoded as a 16-bit displacement
@@ -97,6 +123,15 @@ type Mem struct {
 }
 
 func (m Mem) String() string {
+	if m.Size == 0 {
+		return m.addr(Plain)
+	}
+	return sizeName[m.Size] + " " + m.addr(Plain)
+}
+
+// addr is the bracketed address; the Short dialect writes a displacement
+// from a base register in decimal.
+func (m Mem) addr(d Dialect) string {
 	var parts []string
 	if m.Base != "" {
 		parts = append(parts, m.Base)
@@ -104,16 +139,26 @@ func (m Mem) String() string {
 	if m.Label != "" {
 		parts = append(parts, m.Label)
 	}
-	if m.Disp != 0 || len(parts) == 0 {
+	switch {
+	case m.Disp != 0 && m.Base != "" && d == Short:
+		parts = append(parts, fmt.Sprint(m.Disp))
+	case m.Disp != 0 || len(parts) == 0:
 		parts = append(parts, fmt.Sprintf("0x%x", m.Disp))
 	}
 	seg := ""
 	if m.Seg != nil {
 		seg = m.Seg.name + ":"
 	}
-	size := map[int]string{1: "byte ", 2: "word "}[m.Size]
-	return size + "[" + seg + strings.Join(parts, "+") + "]"
+	return "[" + seg + strings.Join(parts, "+") + "]"
 }
+
+var sizeName = map[int]string{1: "byte", 2: "word", 4: "dword"}
+
+// DAt is a dword at [base+disp].
+func DAt(base string, disp int) Mem { return Mem{Base: base, Disp: disp, Size: 4} }
+
+// At is [disp] with no size of its own (a register operand gives it).
+func At(disp int) Mem { return Mem{Disp: disp} }
 
 // B is a byte at a label ([name]); W a word.
 func B(label string) Mem { return Mem{Label: label, Size: 1} }
@@ -142,8 +187,11 @@ func (a *Asm) modrm(r byte, o Operand) (prefix, enc []byte) {
 	case Reg:
 		return nil, []byte{0xC0 | r<<3 | o.N}
 	case Mem:
+		if a.bits != 16 {
+			a.errorf("memory operand %v in %d-bit code", o, a.bits)
+		}
 		if o.Seg != nil {
-			prefix = []byte{[]byte{0x26, 0x2E, 0x36, 0x3E}[o.Seg.N]}
+			prefix = []byte{segPrefix[o.Seg.N]}
 		}
 		disp := o.Disp
 		if o.Label != "" {
@@ -168,14 +216,12 @@ func (a *Asm) modrm(r byte, o Operand) (prefix, enc []byte) {
 	return nil, []byte{0}
 }
 
-// width is 1 for byte operands, 2 for words, 0 when it cannot tell.
+// width is 1 for byte operands, 2 for words, 4 for dwords, 0 when it
+// cannot tell.
 func width(o Operand) int {
 	switch o := o.(type) {
 	case Reg:
-		if o.W {
-			return 2
-		}
-		return 1
+		return o.Size
 	case Mem:
 		return o.Size
 	}
@@ -191,4 +237,22 @@ func (a *Asm) immValue(o Operand) (int, bool) {
 		return int(a.Addr(o.Name)) + o.Off, true
 	}
 	return 0, false
+}
+
+// osize is the operand-size prefix an operand of width w needs in the
+// current code: 0x66 for a dword in 16-bit code or a word in 32-bit code.
+func (a *Asm) osize(w int) []byte {
+	if (w == 4 && a.bits == 16) || (w == 2 && a.bits == 32) {
+		return []byte{0x66}
+	}
+	return nil
+}
+
+// immBytes encodes v as an immediate of w bytes.
+func immBytes(v, w int) []byte {
+	out := make([]byte, w)
+	for i := range out {
+		out[i] = byte(v >> (8 * i))
+	}
+	return out
 }

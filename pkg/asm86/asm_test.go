@@ -1,11 +1,11 @@
-package asm_test
+package asm86_test
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 
-	. "do86/pkg/images/demo/internal/asm"
+	. "do86/pkg/asm86"
 )
 
 // The expected bytes were checked against ndisasm's reading of them.
