@@ -26,6 +26,7 @@ test: setup-test build
 
 bench: setup build
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	DO86_IMAGE_DIR=$${DO86_IMAGE_DIR:-../shared/images} ./bin/do86 bench --runs 1
 
 clean:
 	rm -rf bin

@@ -39,9 +39,10 @@ func newBenchCmd() *cobra.Command {
 
   loops    guest MIPS on three small programs do86 builds itself (register
            arithmetic, a 1 MiB memory sum-and-copy, port I/O), JIT on and off
-  kolibri  seconds to the KolibriOS desktop: the first 1024x768 frame, then
-           the screen unchanged for 2 s with the process mostly idle (or, with
-           --kolibri-png, the screen within a mean difference of the picture)
+  kolibri  seconds to the KolibriOS desktop: after the first 1024x768 frame,
+           the screen's last change before it stays unchanged for 2 s with
+           the guest mostly halted (at most 2 MIPS); with --kolibri-png, when
+           the screen comes within a mean difference of that picture
   linux    seconds to DO86-LINUX-READY on COM1 (linux.iso from the image dir)
   idle     CPU used by FreeDOS idling at its prompt (freedos722.img)
 

@@ -233,6 +233,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		for _, c := range cases {
 			for _, j := range c {
 				if ctx.Err() != nil {
+					rep.Host.LoadAfter = loadAverage()
 					rep.summarize()
 					return rep, ctx.Err()
 				}
@@ -260,6 +261,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 		}
 	}
+	rep.Host.LoadAfter = loadAverage()
 	rep.summarize()
 	return rep, nil
 }

@@ -75,8 +75,11 @@ type run struct {
 	t0     float64 // sinceStart at the emulation's start
 	cancel context.CancelCauseFunc
 
-	mu   sync.Mutex // guards done and res once the machine runs
+	mu   sync.Mutex // guards what follows and res once the machine runs
 	done bool
+	// seenT and seenInstr are when this side last saw the machine publish
+	// its instruction count (once a second), and the count.
+	seenT, seenInstr float64
 }
 
 // errDone ends a run whose measurement is complete.
@@ -92,6 +95,9 @@ func (r *run) complete(f func(res *Result)) {
 	r.done = true
 	f(r.res)
 	r.res.OK = true
+	if r.seenT > r.t0 {
+		r.res.GuestMIPS = r.seenInstr / (r.seenT - r.t0) / 1e6
+	}
 	r.cancel(errDone)
 }
 
@@ -132,6 +138,7 @@ func runMachine(ctx context.Context, spec Spec, res *Result) error {
 	case WorkIdle:
 		r.watchIdle(ctx, m)
 	}
+	r.watchStats(m)
 
 	if spec.TimeoutSeconds > 0 {
 		var stop context.CancelFunc
@@ -144,6 +151,10 @@ func runMachine(ctx context.Context, spec Spec, res *Result) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.done = true // late callbacks change nothing now
+	jit := m.Stats().JIT
+	res.JITModules, res.JITDropped = jit.Compiled, jit.Dropped
+	res.JITCompileSeconds = jit.CompileTime.Seconds()
+	res.JITMaxCompileMs = float64(jit.MaxCompile) / float64(time.Millisecond)
 	switch {
 	case res.OK:
 		return nil
@@ -153,6 +164,26 @@ func runMachine(ctx context.Context, spec Spec, res *Result) error {
 		return fmt.Errorf("timeout after %s", spec.timeout())
 	}
 	return fmt.Errorf("stopped: %v", context.Cause(ctx))
+}
+
+// watchStats notes, after every frame, when the machine published a new
+// instruction count, for Result.GuestMIPS (and the trace).
+func (r *run) watchStats(m *emu.Machine) {
+	inner := m.OnFrame
+	m.OnFrame = func(f *display.Frame, text *display.TextScreen) {
+		st := m.Stats()
+		r.mu.Lock()
+		if n := float64(st.Instructions); n != r.seenInstr {
+			r.seenT, r.seenInstr = sinceStart(), n
+			if r.spec.Trace && r.spec.Workload != WorkDesktop {
+				fmt.Fprintf(os.Stderr, "bench: do86 %.2f s guest %.1f MIPS, halted %v\n", r.seenT-r.t0, st.MIPS, st.Halted)
+			}
+		}
+		r.mu.Unlock()
+		if inner != nil {
+			inner(f, text)
+		}
+	}
 }
 
 // loopWatch times the loop's markers on the debug console, which passes each
@@ -219,7 +250,7 @@ func (r *run) watchDesktop(m *emu.Machine) error {
 			return err
 		}
 	}
-	q := &quietDetector{window: spec.QuietSeconds, idleMIPS: spec.IdleMIPS, maxChanged: spec.MaxChangedPixels}
+	q := &QuietDetector{Window: spec.QuietSeconds, IdleMIPS: spec.IdleMIPS, MaxChanged: spec.MaxChangedPixels}
 	var last float64
 	m.OnFrame = func(f *display.Frame, _ *display.TextScreen) {
 		t := sinceStart()
@@ -236,9 +267,9 @@ func (r *run) watchDesktop(m *emu.Machine) error {
 		// The machine publishes its instruction count once a second, so
 		// the guest's rate here lags by up to a second; that delays only
 		// when the run stops, not the time reported.
-		drawn, cpu, ok := q.sample(t, float64(m.Stats().Instructions), cpuSeconds(), f.Pix)
+		drawn, cpu, ok := q.Sample(t, float64(m.Stats().Instructions), cpuSeconds(), f.Pix)
 		if spec.Trace {
-			fmt.Fprintf(os.Stderr, "bench: do86 %.2f s changed %d px, guest %.1f MIPS\n", t-r.t0, q.changed, q.mips)
+			fmt.Fprintf(os.Stderr, "bench: do86 %.2f s changed %d px, guest %.1f MIPS\n", t-r.t0, q.Changed, q.MIPS)
 		}
 		if ok {
 			r.complete(func(res *Result) { res.Seconds, res.IdleCPU = drawn-r.t0, cpu })
@@ -247,51 +278,56 @@ func (r *run) watchDesktop(m *emu.Machine) error {
 	return nil
 }
 
-// quietDetector finds when a graphical boot is done: the screen has not
-// changed (beyond maxChanged pixels between two samples) for window seconds
-// and over that window the guest executed at most idleMIPS million
-// instructions a second. The boot is then taken to have ended at the last
-// change of the screen.
-type quietDetector struct {
-	window, idleMIPS float64
-	maxChanged       int
-	prev             []byte
-	lastChange       float64
-	samples          []quietSample // those of the last window
-	changed          int           // pixels changed at the last sample
-	mips             float64       // guest rate over the last window
+// QuietDetector decides when a graphical boot is done: the screen has not
+// changed (beyond MaxChanged pixels between two samples) for Window seconds
+// and over that window the guest executed at most IdleMIPS million
+// instructions a second — it is mostly halted. The boot is then taken to
+// have ended at the screen's last change. The Node harness applies the same
+// rule.
+type QuietDetector struct {
+	Window, IdleMIPS float64
+	MaxChanged       int
+
+	// Changed is the number of pixels that changed at the last sample, MIPS
+	// the guest's rate over the last window.
+	Changed int
+	MIPS    float64
+
+	prev       []byte
+	lastChange float64
+	samples    []quietSample // those of the last window
 }
 
 type quietSample struct{ t, instr, cpu float64 }
 
-// sample takes the screen (RGBA), the guest's instruction count and the
-// process's CPU seconds at time t. Once the boot is done it reports when the
-// screen last changed and the CPU seconds a second the process used in the
-// quiet window.
-func (q *quietDetector) sample(t, instr, cpu float64, pix []byte) (drawn, use float64, ok bool) {
-	q.changed = changedPixels(q.prev, pix)
-	if q.prev == nil || q.changed > q.maxChanged {
+// Sample takes the screen (RGBA, or any 4 bytes a pixel), the guest's
+// instruction count and the process's CPU seconds at time t (seconds, in
+// increasing order). Once the boot is done it reports when the screen last
+// changed and the CPU seconds a second the process used in the quiet window.
+func (q *QuietDetector) Sample(t, instr, cpu float64, pix []byte) (drawn, use float64, ok bool) {
+	q.Changed = ChangedPixels(q.prev, pix)
+	if q.prev == nil || q.Changed > q.MaxChanged {
 		q.lastChange = t
 	}
 	q.prev = append(q.prev[:0], pix...)
 	q.samples = append(q.samples, quietSample{t, instr, cpu})
-	for len(q.samples) > 1 && q.samples[1].t <= t-q.window {
+	for len(q.samples) > 1 && q.samples[1].t <= t-q.Window {
 		q.samples = q.samples[1:]
 	}
 	w := q.samples[0]
 	if t-w.t <= 0 {
 		return 0, 0, false
 	}
-	q.mips = (instr - w.instr) / (t - w.t) / 1e6
-	if t-q.lastChange < q.window || t-w.t < q.window*0.9 || q.mips > q.idleMIPS {
+	q.MIPS = (instr - w.instr) / (t - w.t) / 1e6
+	if t-q.lastChange < q.Window || t-w.t < q.Window*0.9 || q.MIPS > q.IdleMIPS {
 		return 0, 0, false
 	}
 	return q.lastChange, (cpu - w.cpu) / (t - w.t), true
 }
 
-// changedPixels counts the 4-byte pixels that differ (all of them when the
-// sizes differ).
-func changedPixels(a, b []byte) int {
+// ChangedPixels counts the 4-byte pixels that differ between a and b (all
+// of b's when the sizes differ).
+func ChangedPixels(a, b []byte) int {
 	if len(a) != len(b) {
 		return len(b) / 4
 	}

@@ -8,7 +8,7 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // Report is the outcome of Run: one row per figure, with every run's raw
@@ -54,55 +54,77 @@ type Stat struct {
 type metric struct {
 	name, unit string
 	higher     bool
-	value      func(Result) float64
+	value      func(Result) float64 // NaN: not measured in this run
+	engine     string               // the only engine that measures it ("": all)
 }
 
 func metricsFor(workload, name string) []metric {
-	rss := metric{"peak RSS", "MiB", false, func(r Result) float64 { return r.PeakRSSMiB }}
+	rss := metric{"  peak RSS", "MiB", false, func(r Result) float64 { return r.PeakRSSMiB }, ""}
 	switch workload {
 	case WorkLoop:
-		return []metric{{name + " loop", "MIPS", true, func(r Result) float64 { return r.MIPS }}}
+		return []metric{{name + " loop", "MIPS", true, func(r Result) float64 { return r.MIPS }, ""}}
 	case WorkDesktop, WorkSerial:
 		what := map[string]string{"kolibri": "KolibriOS desktop", "linux": "Linux CD DO86-LINUX-READY"}[name]
 		if what == "" {
 			what = name
 		}
-		return []metric{
-			{what, "s", false, func(r Result) float64 { return r.Seconds }},
-			{"  from process start", "s", false, func(r Result) float64 { return r.Total() }},
-			{"  CPU time of the boot", "s", false, func(r Result) float64 { return r.CPUSeconds }},
-			rss,
+		var idle []metric
+		if workload == WorkDesktop {
+			// Not measured when a reference picture decides the end.
+			idle = append(idle, metric{"  CPU idling at the desktop", "%", false, func(r Result) float64 {
+				if r.IdleCPU == 0 {
+					return math.NaN()
+				}
+				return r.IdleCPU * 100
+			}, ""})
 		}
+		return append([]metric{
+			{what, "s", false, func(r Result) float64 { return r.Seconds }, ""},
+			{"  from process start", "s", false, func(r Result) float64 { return r.Total() }, ""},
+			{"  CPU time of the boot", "s", false, func(r Result) float64 { return r.CPUSeconds }, ""},
+			{"  guest speed over the boot", "MIPS", true, func(r Result) float64 { return r.GuestMIPS }, ""},
+			rss,
+			{"  JIT modules compiled", "", false, func(r Result) float64 { return float64(r.JITModules) }, EngineDo86},
+			{"  JIT compile time", "s", false, func(r Result) float64 { return r.JITCompileSeconds }, EngineDo86},
+		}, idle...)
 	case WorkIdle:
 		return []metric{
-			{"FreeDOS idle CPU", "%", false, func(r Result) float64 { return r.IdleCPU * 100 }},
+			{"FreeDOS idle CPU", "%", false, func(r Result) float64 { return r.IdleCPU * 100 }, ""},
 			rss,
 		}
 	}
 	return nil
 }
 
-// summarize fills Rows from Results, in the order the results came.
-func (rep *Report) summarize() {
+// summarize fills Rows from Results.
+func (rep *Report) summarize() { rep.Rows = Summarize(rep.Results) }
+
+// Summarize turns results into rows, guests in the order their results
+// came: medians of the successful runs per engine and JIT setting, and the
+// ratios do86 / v86-node.
+func Summarize(results []Result) []Row {
 	type key struct{ workload, name string }
 	var order []key
 	seen := map[key]bool{}
 	groupOf := map[string]string{WorkLoop: GroupLoops, WorkDesktop: GroupKolibri, WorkSerial: GroupLinux, WorkIdle: GroupIdle}
-	for _, r := range rep.Results {
+	for _, r := range results {
 		k := key{r.Workload, r.Name}
 		if !seen[k] {
 			seen[k] = true
 			order = append(order, k)
 		}
 	}
-	rep.Rows = nil
+	var rows []Row
 	for _, k := range order {
 		for _, m := range metricsFor(k.workload, k.name) {
 			row := Row{Group: groupOf[k.workload], Metric: m.name, Unit: m.unit, HigherIsBetter: m.higher}
 			pick := func(engine string, jit bool) *Stat {
+				if m.engine != "" && m.engine != engine {
+					return nil
+				}
 				var vals []float64
 				failed := 0
-				for _, r := range rep.Results {
+				for _, r := range results {
 					if r.Workload != k.workload || r.Name != k.name || r.Engine != engine || r.JIT != jit {
 						continue
 					}
@@ -110,7 +132,9 @@ func (rep *Report) summarize() {
 						failed++
 						continue
 					}
-					vals = append(vals, m.value(r))
+					if v := m.value(r); !math.IsNaN(v) {
+						vals = append(vals, v)
+					}
 				}
 				if len(vals) == 0 && failed == 0 {
 					return nil
@@ -121,9 +145,10 @@ func (rep *Report) summarize() {
 			row.Node, row.NodeNoJIT = pick(EngineNode, true), pick(EngineNode, false)
 			row.Ratio = ratio(row.Do86, row.Node)
 			row.RatioNoJIT = ratio(row.Do86NoJIT, row.NodeNoJIT)
-			rep.Rows = append(rep.Rows, row)
+			rows = append(rows, row)
 		}
 	}
+	return rows
 }
 
 func stat(vals []float64, failed int) *Stat {
@@ -175,13 +200,16 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	if h.Node != "" {
 		fmt.Fprintf(w, ", node %s", h.Node)
 	}
-	fmt.Fprintf(w, "; medians of %d run(s)\n\n", rep.Runs)
+	fmt.Fprintf(w, "; medians of %d run(s)", rep.Runs)
+	if h.LoadBefore != "" {
+		fmt.Fprintf(w, "; load average %s before, %s after", h.LoadBefore, h.LoadAfter)
+	}
+	fmt.Fprint(w, "\n\n")
 	hasNoJIT, hasNode := false, false
 	for _, r := range rep.Rows {
 		hasNoJIT = hasNoJIT || r.Do86NoJIT != nil || r.NodeNoJIT != nil
 		hasNode = hasNode || r.Node != nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	cols := []string{"figure", "unit", "do86"}
 	if hasNoJIT {
 		cols = append(cols, "do86 no-JIT")
@@ -196,7 +224,7 @@ func (rep *Report) WriteTable(w io.Writer) error {
 			cols = append(cols, "no-JIT do86/v86")
 		}
 	}
-	fmt.Fprintln(tw, strings.Join(cols, "\t")+"\t")
+	table := [][]string{cols}
 	for _, r := range rep.Rows {
 		cells := []string{r.Metric, r.Unit, cell(r.Do86, r.Unit)}
 		if hasNoJIT {
@@ -212,9 +240,9 @@ func (rep *Report) WriteTable(w io.Writer) error {
 				cells = append(cells, ratioCell(r.RatioNoJIT))
 			}
 		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+		table = append(table, cells)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := writeAligned(w, table); err != nil {
 		return err
 	}
 	if hasNode {
@@ -222,6 +250,35 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintln(w, "note:", n)
+	}
+	return nil
+}
+
+// writeAligned prints rows of cells: the first column left-aligned, the
+// others right-aligned, two spaces apart.
+func writeAligned(w io.Writer, rows [][]string) error {
+	var width []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			if i == 0 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString("  " + pad + c)
+			}
+		}
+		if _, err := fmt.Fprintln(w, b.String()); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -235,7 +292,7 @@ func cell(s *Stat, unit string) string {
 	}
 	prec := 2
 	switch unit {
-	case "MIPS", "MiB":
+	case "MIPS", "MiB", "":
 		prec = 0
 		if s.Median < 100 {
 			prec = 1

@@ -149,6 +149,23 @@ type Host struct {
 	Go     string `json:"go"`
 	Node   string `json:"node,omitempty"`
 	Kernel string `json:"kernel,omitempty"`
+	// LoadBefore and LoadAfter are the 1-minute load average when the
+	// measuring began and ended: other work on the machine skews figures.
+	LoadBefore string `json:"load_before,omitempty"`
+	LoadAfter  string `json:"load_after,omitempty"`
+}
+
+// loadAverage returns the 1-, 5- and 15-minute load averages, "" if unknown.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func hostInfo(o Options) Host {
@@ -166,6 +183,7 @@ func hostInfo(o Options) Host {
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		h.Kernel = strings.TrimSpace(string(b))
 	}
+	h.LoadBefore = loadAverage()
 	if o.VsNode {
 		if out, err := exec.Command(o.Node, "--version").Output(); err == nil {
 			h.Node = strings.TrimSpace(string(out))

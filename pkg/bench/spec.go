@@ -100,11 +100,21 @@ type Result struct {
 	StartupSeconds float64 `json:"startup_s"`
 	Seconds        float64 `json:"seconds"`
 
+	// GuestMIPS is the guest's average speed from the emulation's start to
+	// the completion signal (do86: to its last once-a-second count).
+	GuestMIPS float64 `json:"guest_mips,omitempty"`
+
 	Chunks int     `json:"chunks,omitempty"`
 	MIPS   float64 `json:"mips,omitempty"`
 	// IdleCPU is CPU seconds a second the process used while the guest
 	// idled: at the prompt (WorkIdle), in the quiet window (WorkDesktop).
 	IdleCPU float64 `json:"idle_cpu,omitempty"`
+
+	// The JIT's pipeline in a do86 child, until the machine stopped.
+	JITModules        uint64  `json:"jit_modules,omitempty"`
+	JITDropped        uint64  `json:"jit_dropped,omitempty"`
+	JITCompileSeconds float64 `json:"jit_compile_s,omitempty"`
+	JITMaxCompileMs   float64 `json:"jit_max_compile_ms,omitempty"`
 
 	// Filled in by the parent from the child's resource usage.
 	PeakRSSMiB  float64 `json:"peak_rss_mib"`

@@ -50,8 +50,15 @@ function buffer(p) {
 const spec = JSON.parse(readStdin());
 const result = { engine: "v86-node", workload: spec.workload, name: spec.name, jit: !!spec.jit, ok: false };
 
+let finished = false;
+
 function finish(emulator, extra) {
+    if(finished) return;
+    finished = true;
     Object.assign(result, extra);
+    if(extra.ok && spec.workload !== "loop" && t0 >= 0) {
+        result.guest_mips = instructions() / (now() - t0) / 1e6;
+    }
     process.stdout.write(JSON.stringify(result) + "\n", () => process.exit(0));
     if(emulator) {
         emulator.stop();
@@ -86,6 +93,27 @@ emulator.add_listener("emulator-started", () => {
         result.startup_s = t0;
     }
 });
+
+// The instruction counter is 32 bits: follow its wraps between samples.
+let instrLast = 0, instrTotal = 0;
+function instructions() {
+    const c = emulator.get_instruction_counter();
+    instrTotal += (c - instrLast) >>> 0;
+    instrLast = c;
+    return instrTotal;
+}
+
+// Sample it often enough that it cannot wrap twice unseen (2^32 instructions
+// take over 4 s even at 1000 MIPS), and trace the guest's speed.
+let traceT = 0, traceI = 0;
+setInterval(() => {
+    const i = instructions(), t = now();
+    if(spec.trace && spec.workload !== "desktop" && t0 >= 0 && t - traceT >= 1) {
+        process.stderr.write(`bench: v86-node ${(t - t0).toFixed(2)} s guest ${((i - traceI) / (t - traceT) / 1e6).toFixed(1)} MIPS\n`);
+        traceT = t;
+        traceI = i;
+    }
+}, 250).unref();
 
 setTimeout(() => fail(emulator, `timeout after ${spec.timeout_s} s`), spec.timeout_s * 1000).unref();
 
@@ -171,15 +199,6 @@ function changedPixels(a, b) {
         if(x[i] !== y[i]) n++;
     }
     return n;
-}
-
-// The instruction counter is 32 bits: follow its wraps between samples.
-let instrLast = 0, instrTotal = 0;
-function instructions() {
-    const c = emulator.get_instruction_counter();
-    instrTotal += (c - instrLast) >>> 0;
-    instrLast = c;
-    return instrTotal;
 }
 
 function runDesktop() {
