@@ -300,7 +300,7 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 		if f.serial == "stdio" {
 			return fail(errors.New("--serial stdio and --display term both want the terminal: use --display none, or --serial FILE"))
 		}
-		runErr = runWithTerminal(ctx, cancel, m, imageName(args, f))
+		runErr = runWithTerminal(ctx, cancel, m, imageName(args, f), f)
 	default:
 		return fail(fmt.Errorf("--display %q: want term or none", displayKind))
 	}
@@ -450,7 +450,7 @@ func imageName(args []string, f *runFlags) string {
 
 // runWithTerminal runs the machine on this goroutine and the terminal sink
 // beside it; either ending stops the other.
-func runWithTerminal(ctx context.Context, cancel context.CancelCauseFunc, m *emu.Machine, name string) error {
+func runWithTerminal(ctx context.Context, cancel context.CancelCauseFunc, m *emu.Machine, name string, f *runFlags) error {
 	quit := errors.New("quit")
 	done := make(chan error, 1)
 	go func() {
@@ -465,6 +465,13 @@ func runWithTerminal(ctx context.Context, cancel context.CancelCauseFunc, m *emu
 			Pause: func() bool {
 				m.Pause(!m.Paused())
 				return m.Paused()
+			},
+			Save: func() (string, error) {
+				name := f.save
+				if name == "" {
+					name = time.Now().Format("term-20060102-150405")
+				}
+				return saveRunning(ctx, m, f.store, name)
 			},
 		})
 		if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -59,6 +60,21 @@ func saveSnapshot(m *emu.Machine, storePath, name string) error {
 	fmt.Fprintf(os.Stderr, "do86: saved %s: %d pages (%d zero, %d distinct), %d new (%s) in %s\n",
 		name, st.Pages, st.ZeroPages, st.Unique, st.Written, human(int64(st.WrittenBytes)), st.Duration.Round(time.Millisecond))
 	return nil
+}
+
+// saveRunning snapshots a running machine (from the terminal's command bar)
+// and returns a line for the status bar.
+func saveRunning(ctx context.Context, m *emu.Machine, storePath, name string) (string, error) {
+	s, err := openStore(storePath)
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	st, err := m.SaveSnapshot(ctx, s, name)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("saved snapshot %s (%d new pages)", name, st.Written), nil
 }
 
 func newSnapshotsCmd() *cobra.Command {

@@ -78,6 +78,18 @@ func (s *Sink) key(ev *tcell.EventKey) bool {
 			} else {
 				s.stat.say("scale to fit")
 			}
+		case 'v', 'V':
+			s.bar.open = false
+			if s.o.Save == nil {
+				s.stat.say("snapshots are not available")
+				break
+			}
+			msg, err := s.o.Save()
+			if err != nil {
+				s.stat.say("snapshot: " + err.Error())
+			} else {
+				s.stat.say(msg)
+			}
 		case 'p', 'P':
 			s.bar.open = false
 			if s.o.Pause == nil {
@@ -191,7 +203,7 @@ func (s *Sink) barText() (string, int) {
 		scale = "1:1"
 	}
 	esc := keyName(s.o.EscapeKey)
-	return fmt.Sprintf(" q quit │ d Ctrl-Alt-Del │ k keys │ s screenshot │ z scale:%s │ p pause │ Esc close │ %s again: send it",
+	return fmt.Sprintf(" q quit │ d Ctrl-Alt-Del │ k keys │ s screenshot │ v snapshot │ z scale:%s │ p pause │ Esc close │ %s again: send it",
 		scale, esc), -1
 }
 

@@ -42,11 +42,12 @@ func TestBarQuit(t *testing.T) {
 }
 
 func TestBarCommands(t *testing.T) {
-	pauses := 0
+	pauses, saves := 0, 0
 	var shot string
 	fx := newFixture(t, 100, 25, &term.Options{
 		Pause:      func() bool { pauses++; return pauses%2 == 1 },
 		Screenshot: func(p string) error { shot = p; return nil },
+		Save:       func() (string, error) { saves++; return "saved snapshot t1", nil },
 	})
 	fx.sink.Redraw()
 
@@ -95,6 +96,13 @@ func TestBarCommands(t *testing.T) {
 	fx.sink.HandleEvent(tcell.NewEventKey(tcell.KeyEnter, 0, 0))
 	if shot != "shot.png" {
 		t.Errorf("Screenshot(%q), want shot.png", shot)
+	}
+
+	fx.sink.HandleEvent(escKey)
+	fx.sink.HandleEvent(runeKey('v'))
+	fx.sink.Tick(time.Now())
+	if st := fx.row(24); saves != 1 || !strings.Contains(st, "saved snapshot t1") {
+		t.Errorf("v: Save called %d times, status %q", saves, st)
 	}
 
 	fx.sink.HandleEvent(escKey)

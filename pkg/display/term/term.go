@@ -59,6 +59,9 @@ type Options struct {
 	// Pause toggles the machine between paused and running and reports
 	// whether it is now paused. nil: the command bar cannot pause.
 	Pause func() (paused bool)
+	// Save snapshots the machine and returns a line for the status bar.
+	// nil: the command bar cannot save.
+	Save func() (string, error)
 	// EscapeKey opens the command bar; pressed twice it reaches the guest.
 	// Zero means tcell.KeyCtrlRightSq (Ctrl-]).
 	EscapeKey tcell.Key
