@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
-	"image/png"
 	"io"
 	"os"
 	"os/signal"
@@ -350,17 +348,10 @@ func loadUntilScreen(arg string) (*image.RGBA, float64, error) {
 		}
 		path, tol = arg[:i], t
 	}
-	r, err := os.Open(path)
+	rgba, err := display.LoadPNG(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("--until-screen: %w", err)
 	}
-	defer r.Close()
-	img, err := png.Decode(r)
-	if err != nil {
-		return nil, 0, fmt.Errorf("--until-screen: %s: %w", path, err)
-	}
-	rgba := image.NewRGBA(img.Bounds().Sub(img.Bounds().Min))
-	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
 	return rgba, tol, nil
 }
 

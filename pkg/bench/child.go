@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
-	"image/png"
 	"io"
 	"os"
 	"runtime/pprof"
@@ -399,17 +397,4 @@ func sleep(ctx context.Context, secs float64) bool {
 }
 
 // LoadPNG reads a picture as RGBA.
-func LoadPNG(path string) (*image.RGBA, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	rgba := image.NewRGBA(img.Bounds().Sub(img.Bounds().Min))
-	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
-	return rgba, nil
-}
+func LoadPNG(path string) (*image.RGBA, error) { return display.LoadPNG(path) }

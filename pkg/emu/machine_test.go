@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"image"
-	"image/draw"
-	"image/png"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -181,18 +178,11 @@ func (v *vm) waitScreen(want *image.RGBA, tol float64, timeout time.Duration) *i
 
 func loadPNG(t *testing.T, path string) *image.RGBA {
 	t.Helper()
-	f, err := os.Open(path)
+	img, err := display.LoadPNG(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rgba := image.NewRGBA(img.Bounds())
-	draw.Draw(rgba, rgba.Bounds(), img, image.Point{}, draw.Src)
-	return rgba
+	return img
 }
 
 // changedBox returns the bounding box of the pixels that differ.
