@@ -21,6 +21,8 @@ import (
 	"do86/pkg/display/term"
 	"do86/pkg/display/vnc"
 	"do86/pkg/emu"
+	"do86/pkg/emu/core"
+	"do86/pkg/emu/disk"
 	"do86/pkg/images"
 )
 
@@ -122,23 +124,16 @@ func fail(err error) error { return &exitCode{exitError, err} }
 
 // parseMemory reads a size such as 128M, 1G, 65536K; a bare number is MiB.
 func parseMemory(s string) (uint32, error) {
-	s = strings.TrimSpace(strings.ToUpper(s))
-	mul := uint64(1 << 20)
-	switch {
-	case strings.HasSuffix(s, "G"):
-		mul, s = 1<<30, s[:len(s)-1]
-	case strings.HasSuffix(s, "M"):
-		s = s[:len(s)-1]
-	case strings.HasSuffix(s, "K"):
-		mul, s = 1<<10, s[:len(s)-1]
+	t := strings.TrimSpace(s)
+	if t != "" && strings.Trim(t, "0123456789") == "" {
+		t += "M"
 	}
-	var n uint64
-	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || n == 0 {
+	v, err := disk.ParseSize(t)
+	if err != nil || v <= 0 {
 		return 0, fmt.Errorf("--memory %q: want a size such as 128M or 1G", s)
 	}
-	v := n * mul
-	if v > 2047<<20 {
-		return 0, fmt.Errorf("--memory %s is more than the CPU core supports (at most 2047M)", s+map[uint64]string{1 << 30: "G", 1 << 20: "M", 1 << 10: "K"}[mul])
+	if v > core.MaxMemory {
+		return 0, fmt.Errorf("--memory %s is more than the CPU core supports (at most 2047M)", s)
 	}
 	return uint32(v), nil
 }
