@@ -91,3 +91,31 @@ func Ones(size int) uint32 {
 	}
 	return 0xFFFFFFFF
 }
+
+// BytePort is a device of one 8-bit register at one port, such as the
+// keyboard controller's data and command ports. A wider access reaches the
+// register with its low byte; the bytes above it belong to no one and read
+// all ones.
+type BytePort struct {
+	Read  func() uint8
+	Write func(v uint8)
+}
+
+// ReadPort reads the register.
+func (p BytePort) ReadPort(off uint16, size int) uint32 {
+	return ReadSplit(func(o uint16) uint8 {
+		if o != 0 {
+			return 0xFF
+		}
+		return p.Read()
+	}, off, size)
+}
+
+// WritePort writes the register.
+func (p BytePort) WritePort(off uint16, size int, v uint32) {
+	WriteSplit(func(o uint16, b uint8) {
+		if o == 0 {
+			p.Write(b)
+		}
+	}, off, size, v)
+}

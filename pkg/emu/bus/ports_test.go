@@ -46,3 +46,19 @@ func TestPortsUnregisterFreesRange(t *testing.T) {
 	}
 	p.Unregister(b) // a second time is harmless
 }
+
+func TestBytePort(t *testing.T) {
+	var reg uint8 = 0x5A
+	p := bus.BytePort{Read: func() uint8 { return reg }, Write: func(v uint8) { reg = v }}
+	if got := p.ReadPort(0, 1); got != 0x5A {
+		t.Fatalf("byte read %#x", got)
+	}
+	// A word access reaches the register with its low byte only.
+	if got := p.ReadPort(0, 2); got != 0xFF5A {
+		t.Fatalf("word read %#x, want 0xff5a", got)
+	}
+	p.WritePort(0, 2, 0x1234)
+	if reg != 0x34 {
+		t.Fatalf("word write left %#x, want 0x34", reg)
+	}
+}

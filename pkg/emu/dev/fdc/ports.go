@@ -15,25 +15,11 @@ func (f *FDC) WritePort(off uint16, size int, v uint32) {
 
 // DIRPort returns the device to register at port 0x3F7 (one port): DIR on
 // reads, CCR on writes. Port 0x3F6 between them is the IDE controller's.
-func (f *FDC) DIRPort() bus.PortDevice { return dirPort{f} }
-
-type dirPort struct{ f *FDC }
-
-func (p dirPort) ReadPort(off uint16, size int) uint32 {
-	return bus.ReadSplit(func(o uint16) uint8 {
-		if o != 0 {
-			return 0xFF
-		}
-		return p.f.readReg(regDIR)
-	}, off, size)
-}
-
-func (p dirPort) WritePort(off uint16, size int, v uint32) {
-	bus.WriteSplit(func(o uint16, b uint8) {
-		if o == 0 {
-			p.f.writeReg(regDIR, b)
-		}
-	}, off, size, v)
+func (f *FDC) DIRPort() bus.PortDevice {
+	return bus.BytePort{
+		Read:  func() uint8 { return f.readReg(regDIR) },
+		Write: func(v uint8) { f.writeReg(regDIR, v) },
+	}
 }
 
 func (f *FDC) readReg(off uint16) uint8 {

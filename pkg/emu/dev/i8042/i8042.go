@@ -104,48 +104,14 @@ func (c *Controller) Reset() {
 }
 
 // DataPort returns the device to register at port 0x60 (one port).
-func (c *Controller) DataPort() bus.PortDevice { return dataPort{c} }
+func (c *Controller) DataPort() bus.PortDevice {
+	return bus.BytePort{Read: c.readData, Write: c.writeData}
+}
 
 // CommandPort returns the device to register at port 0x64 (one port): status
 // on read, controller commands on write.
-func (c *Controller) CommandPort() bus.PortDevice { return commandPort{c} }
-
-type dataPort struct{ c *Controller }
-
-func (p dataPort) ReadPort(off uint16, size int) uint32 {
-	return bus.ReadSplit(func(o uint16) uint8 {
-		if o != 0 {
-			return 0xFF
-		}
-		return p.c.readData()
-	}, off, size)
-}
-
-func (p dataPort) WritePort(off uint16, size int, v uint32) {
-	bus.WriteSplit(func(o uint16, b uint8) {
-		if o == 0 {
-			p.c.writeData(b)
-		}
-	}, off, size, v)
-}
-
-type commandPort struct{ c *Controller }
-
-func (p commandPort) ReadPort(off uint16, size int) uint32 {
-	return bus.ReadSplit(func(o uint16) uint8 {
-		if o != 0 {
-			return 0xFF
-		}
-		return p.c.status()
-	}, off, size)
-}
-
-func (p commandPort) WritePort(off uint16, size int, v uint32) {
-	bus.WriteSplit(func(o uint16, b uint8) {
-		if o == 0 {
-			p.c.command(b)
-		}
-	}, off, size, v)
+func (c *Controller) CommandPort() bus.PortDevice {
+	return bus.BytePort{Read: c.status, Write: c.command}
 }
 
 // status is the status register as the guest polls it.
