@@ -231,14 +231,7 @@ func romProgram(a *Asm) {
 	a.Mov(AX, CS)
 	a.Shl(EAX, Imm(4))
 	a.Note("eax = linear address of this ROM")
-	a.Add(EAX, L("gdt"))
-	a.Push(EAX)
-	a.Note("GDTR base")
-	a.Push(Imm(gdtLimit))
-	a.Note("GDTR limit")
-	a.Mov(BP, SP)
-	a.Lgdt32(DAt("bp", 0))
-	a.Add(SP, Imm(6))
+	loadGDT(a)
 	a.Mov(EAX, CR0)
 	a.Or(AL, Imm(1))
 	a.Note("PE")
@@ -397,14 +390,7 @@ func romProgram(a *Asm) {
 	a.Note("far pointer: selector")
 	a.Push(ECX)
 	a.Note("far pointer: offset")
-	a.Add(EAX, L("gdt"))
-	a.Push(EAX)
-	a.Note("GDTR base")
-	a.Push(Imm(gdtLimit))
-	a.Note("GDTR limit")
-	a.Mov(BP, SP)
-	a.Lgdt32(DAt("bp", 0))
-	a.Add(SP, Imm(6))
+	loadGDT(a)
 	a.Mov(BP, SP)
 	a.Mov(EAX, CR0)
 	a.Or(AL, Imm(1))
@@ -440,4 +426,18 @@ func sum(b []byte) byte {
 		s += c
 	}
 	return s
+}
+
+// loadGDT loads GDTR with the ROM's GDT. On entry EAX holds the linear
+// address of the ROM; the pseudo-descriptor is built on the stack (its base
+// is known only at run time) and dropped again.
+func loadGDT(a *Asm) {
+	a.Add(EAX, L("gdt"))
+	a.Push(EAX)
+	a.Note("GDTR base")
+	a.Push(Imm(gdtLimit))
+	a.Note("GDTR limit")
+	a.Mov(BP, SP)
+	a.Lgdt32(DAt("bp", 0))
+	a.Add(SP, Imm(6))
 }
