@@ -30,9 +30,9 @@ func newImagesCmd() *cobra.Command {
 				size := "?"
 				switch {
 				case s.Size > 0:
-					size = human(s.Size)
+					size = images.HumanBytes(s.Size)
 				case s.Entry.Size > 0:
-					size = human(s.Entry.Size)
+					size = images.HumanBytes(s.Entry.Size)
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%dM\t%s\t%s\n", s.Name, s.OS, s.Boot, s.MemoryMiB, size, s.Where)
 			}
@@ -75,17 +75,4 @@ func newImagesCmd() *cobra.Command {
 	}
 	cmd.AddCommand(list, pull, info, rm)
 	return cmd
-}
-
-// human renders a byte count.
-func human(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1fG", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1fM", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0fK", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d", n)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"do86/pkg/emu"
+	"do86/pkg/images"
 	"do86/pkg/pager"
 )
 
@@ -58,7 +59,7 @@ func saveSnapshot(m *emu.Machine, storePath, name string) error {
 		return fmt.Errorf("save %s: %w", name, err)
 	}
 	fmt.Fprintf(os.Stderr, "do86: saved %s: %d pages (%d zero, %d distinct), %d new (%s) in %s\n",
-		name, st.Pages, st.ZeroPages, st.Unique, st.Written, human(int64(st.WrittenBytes)), st.Duration.Round(time.Millisecond))
+		name, st.Pages, st.ZeroPages, st.Unique, st.Written, images.HumanBytes(int64(st.WrittenBytes)), st.Duration.Round(time.Millisecond))
 	return nil
 }
 
@@ -101,7 +102,7 @@ func newSnapshotsCmd() *cobra.Command {
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "NAME\tIMAGE\tRAM\tPAGES\tSTORED\tCREATED")
 			for _, i := range infos {
-				fmt.Fprintf(w, "%s\t%s\t%dM\t%d\t%s\t%s\n", i.Name, i.Image, i.RAM>>20, i.NonZero, human(int64(i.Bytes)), i.Created.Local().Format("2006-01-02 15:04"))
+				fmt.Fprintf(w, "%s\t%s\t%dM\t%d\t%s\t%s\n", i.Name, i.Image, i.RAM>>20, i.NonZero, images.HumanBytes(int64(i.Bytes)), i.Created.Local().Format("2006-01-02 15:04"))
 			}
 			return w.Flush()
 		},

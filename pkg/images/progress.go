@@ -60,9 +60,9 @@ func (p *progress) draw(now time.Time) {
 			eta = clock(time.Duration(float64(p.total-p.done) / rate * float64(time.Second)))
 		}
 		line = fmt.Sprintf("%s %3d%% %s / %s  %s/s  ETA %s", p.name, p.done*100/p.total,
-			humanBytes(p.done), humanBytes(p.total), humanBytes(int64(rate)), eta)
+			HumanBytes(p.done), HumanBytes(p.total), HumanBytes(int64(rate)), eta)
 	} else {
-		line = fmt.Sprintf("%s %s  %s/s", p.name, humanBytes(p.done), humanBytes(int64(rate)))
+		line = fmt.Sprintf("%s %s  %s/s", p.name, HumanBytes(p.done), HumanBytes(int64(rate)))
 	}
 	pad := ""
 	if n := p.width - len(line); n > 0 {
@@ -72,8 +72,8 @@ func (p *progress) draw(now time.Time) {
 	fmt.Fprintf(p.w, "\r%s%s", line, pad)
 }
 
-// humanBytes renders n in binary units: 512 B, 1.5 KiB, 45.0 MiB.
-func humanBytes(n int64) string {
+// HumanBytes renders n in binary units: 512 B, 1.5 KiB, 45.0 MiB.
+func HumanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"do86/pkg/images"
 	"embed"
 	"fmt"
 	"html/template"
@@ -88,15 +89,8 @@ func render(w http.ResponseWriter, code int, name string, data any) {
 
 // humanSize renders a byte count as the landing page shows it.
 func humanSize(n int64) string {
-	switch {
-	case n <= 0:
+	if n <= 0 {
 		return "?"
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
 	}
-	return fmt.Sprintf("%d B", n)
+	return images.HumanBytes(n)
 }
