@@ -1,4 +1,4 @@
-module do86
+module github.com/do86/do86
 
 go 1.26
 

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"do86/internal/fatimg"
-	"do86/internal/testenv"
+	"github.com/do86/do86/internal/fatimg"
+	"github.com/do86/do86/internal/testenv"
 )
 
 // dosPrompt returns what follows the last A:\> prompt in the pane (where

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"do86/internal/testenv"
-	"do86/pkg/display"
+	"github.com/do86/do86/internal/testenv"
+	"github.com/do86/do86/pkg/display"
 )
 
 func loadPNG(t *testing.T, path string) *image.RGBA {

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"do86/internal/testenv"
-	"do86/pkg/display"
+	"github.com/do86/do86/internal/testenv"
+	"github.com/do86/do86/pkg/display"
 )
 
 // interactive runs do86 with a pipe to its stdin: once stdout shows

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"do86/internal/testenv"
+	"github.com/do86/do86/internal/testenv"
 )
 
 // result is what a do86 run left behind.

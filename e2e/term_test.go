@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"do86/internal/testenv"
+	"github.com/do86/do86/internal/testenv"
 )
 
 // tmux drives a terminal session as a user would.

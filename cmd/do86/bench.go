@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"do86/pkg/bench"
+	"github.com/do86/do86/internal/bench"
 )
 
 // benchFlags are do86 bench's flags (DESIGN.md lists them).

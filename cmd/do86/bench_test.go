@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"do86/internal/testenv"
-	"do86/pkg/bench"
+	"github.com/do86/do86/internal/bench"
+	"github.com/do86/do86/internal/testenv"
 )
 
 // TestBenchLoopsJSON runs `do86 bench --only loops --runs 1 --json FILE` and

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 
-	"do86/pkg/emu"
-	"do86/pkg/emu/disk"
-	"do86/pkg/images"
+	"github.com/do86/do86/internal/disk"
+	"github.com/do86/do86/pkg/emu"
+	"github.com/do86/do86/pkg/images"
 )
 
 // buildConfig turns run's flags and argument into a machine configuration:

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"do86/pkg/images"
+	"github.com/do86/do86/pkg/images"
 )
 
 func newImagesCmd() *cobra.Command {

@@ -17,13 +17,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"do86/pkg/display"
-	"do86/pkg/display/term"
-	"do86/pkg/display/vnc"
-	"do86/pkg/emu"
-	"do86/pkg/emu/core"
-	"do86/pkg/emu/disk"
-	"do86/pkg/images"
+	"github.com/do86/do86/internal/core"
+	"github.com/do86/do86/internal/disk"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/term"
+	"github.com/do86/do86/pkg/display/vnc"
+	"github.com/do86/do86/pkg/emu"
+	"github.com/do86/do86/pkg/images"
 )
 
 // runFlags are do86 run's flags (DESIGN.md lists them all).

@@ -18,11 +18,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"do86/pkg/display/web"
-	"do86/pkg/emu"
-	"do86/pkg/emu/core"
-	"do86/pkg/images"
-	"do86/pkg/pager"
+	"github.com/do86/do86/internal/core"
+	"github.com/do86/do86/pkg/display/web"
+	"github.com/do86/do86/pkg/emu"
+	"github.com/do86/do86/pkg/images"
+	"github.com/do86/do86/pkg/pager"
 )
 
 // serveFlags are do86 serve's flags.

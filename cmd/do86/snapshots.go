@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"do86/pkg/emu"
-	"do86/pkg/images"
-	"do86/pkg/pager"
+	"github.com/do86/do86/pkg/emu"
+	"github.com/do86/do86/pkg/images"
+	"github.com/do86/do86/pkg/pager"
 )
 
 // openStore opens the snapshot store at path (default: pager.DefaultPath).

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"do86/pkg/emu/core"
+	"github.com/do86/do86/internal/core"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"do86/internal/fatimg"
+	"github.com/do86/do86/internal/fatimg"
 )
 
 var le = binary.LittleEndian

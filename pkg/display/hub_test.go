@@ -3,7 +3,7 @@ package display_test
 import (
 	"testing"
 
-	"do86/pkg/display"
+	"github.com/do86/do86/pkg/display"
 )
 
 func signalled(s *display.Subscription) bool {

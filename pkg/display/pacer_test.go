@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"do86/pkg/display"
+	"github.com/do86/do86/pkg/display"
 )
 
 func changed(h *display.Hub, f *display.Frame, x int) {

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"do86/internal/fatimg"
-	"do86/internal/testenv"
-	"do86/pkg/emu"
-	"do86/pkg/input"
+	"github.com/do86/do86/internal/fatimg"
+	"github.com/do86/do86/internal/testenv"
+	"github.com/do86/do86/pkg/emu"
+	"github.com/do86/do86/pkg/input"
 )
 
 // The disk test's guest command and what it leaves: FreeDOS's ECHO keeps

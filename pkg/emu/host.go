@@ -1,7 +1,7 @@
 package emu
 
 import (
-	"do86/pkg/emu/bus"
+	"github.com/do86/do86/internal/bus"
 	"log"
 )
 

@@ -5,10 +5,10 @@ import (
 	"os"
 	"strings"
 
-	"do86/pkg/emu/boot"
-	"do86/pkg/emu/dev/ahci"
-	"do86/pkg/emu/dev/pci"
-	"do86/pkg/emu/disk"
+	"github.com/do86/do86/internal/boot"
+	"github.com/do86/do86/internal/dev/ahci"
+	"github.com/do86/do86/internal/dev/pci"
+	"github.com/do86/do86/internal/disk"
 )
 
 // ahciSlot is the PCI slot of the AHCI controller.

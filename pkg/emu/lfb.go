@@ -1,6 +1,6 @@
 package emu
 
-import "do86/pkg/emu/core"
+import "github.com/do86/do86/internal/core"
 
 // lfb is the core's SVGA linear framebuffer as the VGA device sees it.
 type lfb struct{ c *core.Core }

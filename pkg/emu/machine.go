@@ -15,10 +15,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"do86/pkg/display"
-	"do86/pkg/emu/bus"
-	"do86/pkg/emu/core"
-	"do86/pkg/emu/dev/fwcfg"
+	"github.com/do86/do86/internal/bus"
+	"github.com/do86/do86/internal/core"
+	"github.com/do86/do86/internal/dev/fwcfg"
+	"github.com/do86/do86/pkg/display"
 )
 
 // Config describes a machine.

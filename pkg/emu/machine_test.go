@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"do86/internal/testenv"
-	"do86/pkg/display"
-	"do86/pkg/emu"
-	"do86/pkg/images"
-	"do86/pkg/input"
+	"github.com/do86/do86/internal/testenv"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/emu"
+	"github.com/do86/do86/pkg/images"
+	"github.com/do86/do86/pkg/input"
 )
 
 // syncBuffer is a bytes.Buffer safe for the emulation goroutine to write and

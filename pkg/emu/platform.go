@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"io"
 
-	"do86/pkg/emu/bus"
-	"do86/pkg/emu/dev/acpi"
-	"do86/pkg/emu/dev/debugcon"
-	"do86/pkg/emu/dev/sysctl"
-	"do86/pkg/emu/dev/uart16550"
+	"github.com/do86/do86/internal/bus"
+	"github.com/do86/do86/internal/dev/acpi"
+	"github.com/do86/do86/internal/dev/debugcon"
+	"github.com/do86/do86/internal/dev/sysctl"
+	"github.com/do86/do86/internal/dev/uart16550"
 )
 
 // wirePlatform adds power management, the reset and A20 ports, COM1 and the

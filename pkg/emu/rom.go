@@ -1,6 +1,6 @@
 package emu
 
-import "do86/pkg/emu/bus"
+import "github.com/do86/do86/internal/bus"
 
 // rom serves a read-only image on the MMIO bus: the pristine BIOS file at
 // the top of the 4 GiB address space, where SeaBIOS copies itself from on

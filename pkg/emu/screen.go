@@ -6,7 +6,7 @@ import (
 	"image/png"
 	"os"
 
-	"do86/pkg/display"
+	"github.com/do86/do86/pkg/display"
 )
 
 // render draws the guest's screen, publishes it to the hub and tells

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"do86/pkg/emu/core"
-	"do86/pkg/pager"
+	"github.com/do86/do86/internal/core"
+	"github.com/do86/do86/pkg/pager"
 )
 
 // Snapshots: the whole machine into a pager.Store — the core's wasm memory

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"reflect"
 
-	"do86/pkg/emu/disk"
-	"do86/pkg/pager"
+	"github.com/do86/do86/internal/disk"
+	"github.com/do86/do86/pkg/pager"
 )
 
 // stateful is a device a snapshot saves: every device package has these.

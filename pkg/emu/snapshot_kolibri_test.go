@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"do86/internal/testenv"
-	"do86/pkg/emu"
-	"do86/pkg/pager"
+	"github.com/do86/do86/internal/testenv"
+	"github.com/do86/do86/pkg/emu"
+	"github.com/do86/do86/pkg/pager"
 )
 
 // kolibriChildEnv, when set to a directory, makes TestSnapshotKolibri the

@@ -4,7 +4,7 @@ import (
 	"crypto/sha256"
 	"hash/maphash"
 
-	"do86/pkg/pager"
+	"github.com/do86/do86/pkg/pager"
 )
 
 // pageCache remembers the core memory's page hashes as of the last snapshot

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"do86/internal/testenv"
-	"do86/pkg/emu"
-	"do86/pkg/images"
-	"do86/pkg/input"
-	"do86/pkg/pager"
+	"github.com/do86/do86/internal/testenv"
+	"github.com/do86/do86/pkg/emu"
+	"github.com/do86/do86/pkg/images"
+	"github.com/do86/do86/pkg/input"
+	"github.com/do86/do86/pkg/pager"
 )
 
 // withBIOS fills in the firmware as start does.

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"do86/internal/testenv"
-	"do86/pkg/images"
-	"do86/pkg/images/demo"
+	"github.com/do86/do86/internal/demo"
+	"github.com/do86/do86/internal/testenv"
+	"github.com/do86/do86/pkg/images"
 )
 
 func TestCatalog(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"do86/pkg/images/demo"
+	"github.com/do86/do86/internal/demo"
 )
 
 // Entry is one image of the catalog: what it is, where it comes from, how it

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"do86/internal/testenv"
-	"do86/pkg/images"
+	"github.com/do86/do86/internal/testenv"
+	"github.com/do86/do86/pkg/images"
 )
 
 // Every shared test image is detected as what the manifest says it boots as.

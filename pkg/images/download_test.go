@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"do86/pkg/images"
+	"github.com/do86/do86/pkg/images"
 )
 
 // payload is a test image: deterministic pseudo-random bytes.

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"do86/pkg/input"
+	"github.com/do86/do86/pkg/input"
 )
 
 // recorder is an input.Sink that writes down key events as "+1D" (press)

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"do86/pkg/pager"
+	"github.com/do86/do86/pkg/pager"
 )
 
 // TestDamagedStoreIsReported damages a store file in several ways; each is

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"do86/pkg/pager"
+	"github.com/do86/do86/pkg/pager"
 )
 
 // killChildEnv, when set to a store path, makes TestKillDuringSave the child:

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"do86/pkg/pager"
+	"github.com/do86/do86/pkg/pager"
 )
 
 // mem is a fake machine memory: pages of bytes, some zero.

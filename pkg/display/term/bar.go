@@ -10,7 +10,7 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 
-	"do86/pkg/input"
+	"github.com/do86/do86/pkg/input"
 )
 
 // commandBar is the one-line menu the escape key opens over the status line.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 
-	"do86/pkg/display/term"
+	"github.com/do86/do86/pkg/display/term"
 )
 
 var escKey = tcell.NewEventKey(tcell.KeyCtrlRightSq, 0, tcell.ModCtrl)

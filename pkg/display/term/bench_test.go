@@ -9,8 +9,8 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 
-	"do86/pkg/display"
-	"do86/pkg/display/term"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/term"
 )
 
 // benchFrames are two 1024×768 pictures that differ in every pixel.

@@ -9,9 +9,9 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 
-	"do86/pkg/display"
-	"do86/pkg/display/term"
-	"do86/pkg/input"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/term"
+	"github.com/do86/do86/pkg/input"
 )
 
 // recorder is an input.Sink that writes events down: keys as "+1D" (press)

@@ -3,7 +3,7 @@ package term
 import (
 	"github.com/gdamore/tcell/v2"
 
-	"do86/pkg/input"
+	"github.com/do86/do86/pkg/input"
 )
 
 // namedKeys are the scancodes of the terminal keys that type no character.

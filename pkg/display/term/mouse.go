@@ -5,7 +5,7 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 
-	"do86/pkg/input"
+	"github.com/do86/do86/pkg/input"
 )
 
 // mouseState turns the terminal's absolute cell positions into the relative

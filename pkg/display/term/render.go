@@ -3,7 +3,7 @@ package term
 import (
 	"github.com/gdamore/tcell/v2"
 
-	"do86/pkg/display"
+	"github.com/do86/do86/pkg/display"
 )
 
 // upperHalf is the glyph of a graphics cell: its foreground paints the upper

@@ -6,8 +6,8 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 
-	"do86/pkg/display"
-	"do86/pkg/display/term"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/term"
 )
 
 // A 64×32 frame on a 64×17 terminal is shown 1:1: each cell is the ▀ glyph

@@ -9,8 +9,8 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 
-	"do86/pkg/display"
-	"do86/pkg/display/term"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/term"
 )
 
 // Run shows what the hub publishes, passes keys on and ends when the user

@@ -17,8 +17,8 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 
-	"do86/pkg/display"
-	"do86/pkg/input"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/input"
 )
 
 // Status is what the status line shows about the machine.

@@ -3,7 +3,7 @@ package term
 import (
 	"github.com/gdamore/tcell/v2"
 
-	"do86/pkg/display"
+	"github.com/do86/do86/pkg/display"
 )
 
 // textView is how a text screen sits on the terminal and what each of its

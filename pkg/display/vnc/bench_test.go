@@ -6,7 +6,7 @@ package vnc
 import (
 	"testing"
 
-	"do86/pkg/display"
+	"github.com/do86/do86/pkg/display"
 )
 
 // benchDesktop is a 1024×768 frame like a desktop: a gradient wallpaper,

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"do86/pkg/display"
+	"github.com/do86/do86/pkg/display"
 )
 
 // rect is a rectangle in pixels (or tiles, where said).

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"do86/pkg/display"
-	"do86/pkg/display/vnc"
-	"do86/pkg/input"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/vnc"
+	"github.com/do86/do86/pkg/input"
 )
 
 // memConn is a net.Conn that reads a fixed script and discards what is

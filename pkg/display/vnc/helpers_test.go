@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"do86/pkg/display"
-	"do86/pkg/display/vnc"
-	"do86/pkg/display/vnc/rfbclient"
-	"do86/pkg/input"
+	"github.com/do86/do86/internal/rfbclient"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/vnc"
+	"github.com/do86/do86/pkg/input"
 )
 
 // recorder is an input.Sink that remembers every event as a string.

@@ -1,6 +1,6 @@
 package vnc
 
-import "do86/pkg/input"
+import "github.com/do86/do86/pkg/input"
 
 // keyState is what the server remembers of one client's keyboard.
 type keyState struct {

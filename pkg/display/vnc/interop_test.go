@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"do86/pkg/display"
-	"do86/pkg/display/vnc"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/vnc"
 )
 
 // TestGvnccapture checks the server against a real client, gtk-vnc's

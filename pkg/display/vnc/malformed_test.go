@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"do86/pkg/display"
-	"do86/pkg/display/vnc"
-	"do86/pkg/display/vnc/rfbclient"
+	"github.com/do86/do86/internal/rfbclient"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/vnc"
 )
 
 func TestMalformedMessagesClose(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"do86/pkg/display"
-	"do86/pkg/input"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/input"
 )
 
 // Options configure a Server.

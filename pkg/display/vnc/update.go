@@ -3,7 +3,7 @@ package vnc
 import (
 	"encoding/binary"
 
-	"do86/pkg/display"
+	"github.com/do86/do86/pkg/display"
 )
 
 // buildUpdate takes the pending request and returns the message(s) that

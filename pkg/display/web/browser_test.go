@@ -27,11 +27,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"do86/internal/testenv"
-	"do86/pkg/display"
-	"do86/pkg/display/web"
-	"do86/pkg/images"
-	kbd "do86/pkg/input"
+	"github.com/do86/do86/internal/testenv"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/web"
+	"github.com/do86/do86/pkg/images"
+	kbd "github.com/do86/do86/pkg/input"
 )
 
 // The browser tests share one KolibriOS session (booting it takes half a

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"do86/pkg/display"
-	"do86/pkg/display/web"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/web"
 )
 
 // TestDemoEndToEnd boots the embedded demo (its clock changes every

@@ -7,7 +7,7 @@ import (
 	"hash/maphash"
 	"slices"
 
-	"do86/pkg/display"
+	"github.com/do86/do86/pkg/display"
 )
 
 // FrameEncoder turns screen updates into MsgFrame messages for one

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"do86/pkg/display/web"
+	"github.com/do86/do86/pkg/display/web"
 )
 
 // FuzzDecodeInput: whatever a browser sends, DecodeInput returns an event

@@ -18,9 +18,9 @@ import (
 
 	"github.com/coder/websocket"
 
-	"do86/pkg/display"
-	"do86/pkg/display/web"
-	"do86/pkg/input"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/web"
+	"github.com/do86/do86/pkg/input"
 )
 
 // frameDecoder is a second, independent reading of PROTOCOL.md: it applies

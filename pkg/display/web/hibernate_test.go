@@ -11,10 +11,10 @@ import (
 
 	"github.com/coder/websocket"
 
-	"do86/pkg/display"
-	"do86/pkg/display/web"
-	"do86/pkg/emu"
-	"do86/pkg/pager"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/web"
+	"github.com/do86/do86/pkg/emu"
+	"github.com/do86/do86/pkg/pager"
 )
 
 // realSnapshots saves real machines in store and resumes them with the

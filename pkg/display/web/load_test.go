@@ -14,7 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"do86/pkg/display/web"
+	"github.com/do86/do86/pkg/display/web"
 )
 
 var loadTime = flag.Duration("web.loadtime", 60*time.Second, "how long BenchmarkLoad keeps its viewers busy")

@@ -9,12 +9,12 @@ import (
 	"sync"
 	"testing"
 
-	"do86/pkg/display"
-	"do86/pkg/display/web"
-	"do86/pkg/emu"
-	"do86/pkg/emu/core"
-	"do86/pkg/images"
-	"do86/pkg/input"
+	"github.com/do86/do86/internal/core"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/web"
+	"github.com/do86/do86/pkg/emu"
+	"github.com/do86/do86/pkg/images"
+	"github.com/do86/do86/pkg/input"
 )
 
 // Things every test of this binary shares: the compiled core, a cache

@@ -1,9 +1,9 @@
 package web
 
 import (
-	"do86/pkg/images"
 	"embed"
 	"fmt"
+	"github.com/do86/do86/pkg/images"
 	"html/template"
 	"io/fs"
 	"net/http"

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"do86/pkg/display"
-	"do86/pkg/display/web"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/web"
 )
 
 func TestImagePolicy(t *testing.T) {

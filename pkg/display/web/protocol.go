@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"do86/pkg/input"
+	"github.com/do86/do86/pkg/input"
 )
 
 // ProtocolVersion is sent in the hello message; a page and a server of

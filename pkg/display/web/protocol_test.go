@@ -12,10 +12,10 @@ import (
 	"os"
 	"testing"
 
-	"do86/internal/testenv"
-	"do86/pkg/display"
-	"do86/pkg/display/web"
-	"do86/pkg/input"
+	"github.com/do86/do86/internal/testenv"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/web"
+	"github.com/do86/do86/pkg/input"
 )
 
 // paint fills the tile rectangle x,y,w,h of f with a pattern of kind.

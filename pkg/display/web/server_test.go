@@ -14,8 +14,8 @@ import (
 
 	"github.com/coder/websocket"
 
-	"do86/pkg/display"
-	"do86/pkg/display/web"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/web"
 )
 
 func get(t testing.TB, url string) (int, string) {

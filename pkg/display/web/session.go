@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"do86/pkg/display"
-	"do86/pkg/display/vnc"
-	"do86/pkg/input"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/vnc"
+	"github.com/do86/do86/pkg/input"
 )
 
 // Machine is what a session runs: *emu.Machine behind a small adapter

@@ -9,8 +9,8 @@ import (
 
 	"github.com/coder/websocket"
 
-	"do86/pkg/display"
-	"do86/pkg/input"
+	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/input"
 )
 
 // frameWindow is how many frames may be on their way to a browser, sent

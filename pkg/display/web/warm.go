@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"do86/pkg/display"
+	"github.com/do86/do86/pkg/display"
 )
 
 // Warm start: each image of Options.Warm is booted once when the server
