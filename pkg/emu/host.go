@@ -1,8 +1,9 @@
 package emu
 
 import (
-	"github.com/do86/do86/internal/bus"
 	"log"
+
+	"github.com/do86/do86/internal/bus"
 )
 
 // The machine is the core's Host: it dispatches the core's calls to the

@@ -13,7 +13,7 @@ import (
 	"encoding/binary"
 
 	"github.com/do86/do86/internal/bus"
-	"github.com/do86/do86/internal/dev/pci"
+	"github.com/do86/do86/internal/pcicfg"
 )
 
 // Identity of the 82371AB power management function.
@@ -65,7 +65,7 @@ type Options struct {
 // and the SMBus host put themselves on the port bus where the guest programs
 // them (config 0x40 with 0x80 bit 0; 0x90 with 0xD2 bit 0).
 type PM struct {
-	pci.Config
+	pcicfg.Config
 
 	// PM1 registers of the I/O block.
 	Sts uint16 // PM1_STS (PMSTS)
@@ -109,9 +109,9 @@ func NewPM(ports *bus.Ports, clock bus.Clock, sci bus.IRQ, o Options) *PM {
 // events cleared and disabled, SCI_EN set.
 func (p *PM) Reset() {
 	p.unmap()
-	p.Config = pci.Config{}
+	p.Config = pcicfg.Config{}
 	p.Init(PMVendor, PMDevice, 0x06, 0x80, 0x00, PMRevision)
-	p.Space[pci.RegInterruptPin] = interruptPin
+	p.Space[pcicfg.RegInterruptPin] = interruptPin
 	p.Space[RegPMBA] = 0x01
 	p.Writable[RegPMBA] = 0xC0
 	p.Writable[RegPMBA+1] = 0xFF

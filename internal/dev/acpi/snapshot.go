@@ -5,12 +5,12 @@ import (
 	"encoding/gob"
 	"fmt"
 
-	"github.com/do86/do86/internal/dev/pci"
+	"github.com/do86/do86/internal/pcicfg"
 )
 
 // state is what a snapshot keeps of the PM function.
 type state struct {
-	Config       pci.ConfigState
+	Config       pcicfg.ConfigState
 	Sts, En, Cnt uint16
 	Regs         [pmIOSize]byte
 	TmrEpoch     uint64

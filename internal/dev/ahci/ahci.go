@@ -16,8 +16,8 @@ package ahci
 
 import (
 	"github.com/do86/do86/internal/bus"
-	"github.com/do86/do86/internal/dev/pci"
 	"github.com/do86/do86/internal/disk"
+	"github.com/do86/do86/internal/pcicfg"
 )
 
 // ABARSize is the size of the memory BAR5 (the ABAR) that holds the registers.
@@ -83,7 +83,7 @@ func (c *Controller) Attach(port int, d *disk.Disk) {
 }
 
 // PCI returns the function to place on the PCI bus.
-func (c *Controller) PCI() pci.Function { return &c.fn }
+func (c *Controller) PCI() pcicfg.Function { return &c.fn }
 
 // Reset returns the controller to its power-on state: BAR5 unprogrammed
 // (the ABAR unmapped), the ports stopped with their devices' signatures in

@@ -3,7 +3,7 @@ package ahci
 import (
 	"encoding/binary"
 
-	"github.com/do86/do86/internal/dev/ata"
+	"github.com/do86/do86/internal/ata"
 )
 
 // Protocols of the ATA commands: how data moves and which FISes the device

@@ -3,7 +3,7 @@ package ahci
 import (
 	"fmt"
 
-	"github.com/do86/do86/internal/dev/ata"
+	"github.com/do86/do86/internal/ata"
 )
 
 // diskModel is the model string of the disks.

@@ -1,6 +1,9 @@
 package ahci
 
-import "github.com/do86/do86/internal/dev/pci"
+import (
+	"github.com/do86/do86/internal/dev/pci"
+	"github.com/do86/do86/internal/pcicfg"
+)
 
 // The ICH9's AHCI function.
 const (
@@ -16,14 +19,14 @@ const (
 // pciFunction is the AHCI function's configuration space: the ABAR at BAR5
 // and INTA.
 type pciFunction struct {
-	pci.Config
+	pcicfg.Config
 	c *Controller
 }
 
 // init sets the power-on configuration space.
 func (f *pciFunction) init() {
-	f.Config = pci.Config{}
+	f.Config = pcicfg.Config{}
 	f.Init(vendorIntel, deviceICH9, classStor, subclassSATA, progIFAHCI, revision)
-	f.Space[pci.RegInterruptPin] = pci.INTA
-	f.SetBAR(barABAR, pci.BAR{Size: ABARSize, Moved: f.c.mapABAR})
+	f.Space[pcicfg.RegInterruptPin] = pci.INTA
+	f.SetBAR(barABAR, pcicfg.BAR{Size: ABARSize, Moved: f.c.mapABAR})
 }

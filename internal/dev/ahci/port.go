@@ -1,7 +1,7 @@
 package ahci
 
 import (
-	"github.com/do86/do86/internal/dev/ata"
+	"github.com/do86/do86/internal/ata"
 	"github.com/do86/do86/internal/disk"
 )
 

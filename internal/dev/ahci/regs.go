@@ -1,6 +1,6 @@
 package ahci
 
-import "github.com/do86/do86/internal/dev/ata"
+import "github.com/do86/do86/internal/ata"
 
 // Generic host control registers, offsets into the ABAR (AHCI 1.3 §3.1).
 const (

@@ -5,15 +5,15 @@ import (
 	"encoding/gob"
 	"fmt"
 
-	"github.com/do86/do86/internal/dev/pci"
 	"github.com/do86/do86/internal/disk"
+	"github.com/do86/do86/internal/pcicfg"
 )
 
 // state is what a snapshot keeps of the HBA: the PCI space, the global and
 // port registers (the ports' exported fields) and the interrupt timing. The
 // disks are the machine's configuration.
 type state struct {
-	Config   pci.ConfigState
+	Config   pcicfg.ConfigState
 	GHC, IS  uint32
 	Ports    []Port
 	Sectors  []uint64

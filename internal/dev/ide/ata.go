@@ -1,6 +1,6 @@
 package ide
 
-import "github.com/do86/do86/internal/dev/ata"
+import "github.com/do86/do86/internal/ata"
 
 // command starts a command the host wrote to the command register.
 func (d *drive) command(cmd uint8) {

@@ -1,6 +1,6 @@
 package ide
 
-import "github.com/do86/do86/internal/dev/ata"
+import "github.com/do86/do86/internal/ata"
 
 // ATAPI interrupt reason bits (sector count register during PACKET).
 const (

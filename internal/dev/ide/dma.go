@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 
 	"github.com/do86/do86/internal/bus"
-	"github.com/do86/do86/internal/dev/ata"
+	"github.com/do86/do86/internal/ata"
 )
 
 // Bus-master IDE registers (BAR4; the secondary channel's at +8).

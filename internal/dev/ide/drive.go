@@ -2,7 +2,7 @@ package ide
 
 import (
 	"github.com/do86/do86/internal/bus"
-	"github.com/do86/do86/internal/dev/ata"
+	"github.com/do86/do86/internal/ata"
 	"github.com/do86/do86/internal/disk"
 )
 

@@ -13,8 +13,8 @@ package ide
 
 import (
 	"github.com/do86/do86/internal/bus"
-	"github.com/do86/do86/internal/dev/pci"
 	"github.com/do86/do86/internal/disk"
+	"github.com/do86/do86/internal/pcicfg"
 )
 
 // Kind is what is attached at a drive position.
@@ -112,7 +112,7 @@ func (c *Controller) Register(p *bus.Ports) error {
 }
 
 // PCI returns the function to place at 00:01.1.
-func (c *Controller) PCI() pci.Function { return &c.fn }
+func (c *Controller) PCI() pcicfg.Function { return &c.fn }
 
 // Reset returns the controller and its drives to their power-on state: the
 // drives show their signatures, CD-ROMs owe a unit attention, and BAR4 is

@@ -3,7 +3,7 @@ package ide
 import (
 	"fmt"
 
-	"github.com/do86/do86/internal/dev/ata"
+	"github.com/do86/do86/internal/ata"
 )
 
 // Identity strings of the drives.

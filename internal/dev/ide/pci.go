@@ -1,6 +1,6 @@
 package ide
 
-import "github.com/do86/do86/internal/dev/pci"
+import "github.com/do86/do86/internal/pcicfg"
 
 // PIIX3 IDE configuration registers beyond the header.
 const (
@@ -13,15 +13,15 @@ const (
 // pciFunction is the IDE function's configuration space: legacy mode with a
 // bus master (prog IF 0x80) and the bus-master registers at BAR4.
 type pciFunction struct {
-	pci.Config
+	pcicfg.Config
 	c *Controller
 }
 
 // init sets the power-on configuration space.
 func (f *pciFunction) init() {
-	f.Config = pci.Config{}
+	f.Config = pcicfg.Config{}
 	f.Init(0x8086, 0x7010, 0x01, 0x01, 0x80, 0x00)
-	f.SetBAR(4, pci.BAR{Size: bmBlockLen, IO: true, Moved: f.c.moveBM})
+	f.SetBAR(4, pcicfg.BAR{Size: bmBlockLen, IO: true, Moved: f.c.moveBM})
 	// Both channels decode their legacy ports; the guest's drivers check.
 	f.Space[regIDETIMPrimary+1] = idetimDecodeEnable
 	f.Space[regIDETIMSecondary+1] = idetimDecodeEnable

@@ -3,7 +3,7 @@ package ide
 import (
 	"encoding/binary"
 
-	"github.com/do86/do86/internal/dev/ata"
+	"github.com/do86/do86/internal/ata"
 )
 
 // SCSI/MMC operation codes the CD-ROM drive knows.

@@ -5,15 +5,15 @@ import (
 	"encoding/gob"
 	"fmt"
 
-	"github.com/do86/do86/internal/dev/pci"
 	"github.com/do86/do86/internal/disk"
+	"github.com/do86/do86/internal/pcicfg"
 )
 
 // state is what a snapshot keeps of the controller: the PCI space, each
 // channel's registers and each drive's registers and command in progress
 // (their exported fields). The disks are the machine's configuration.
 type state struct {
-	Config   pci.ConfigState
+	Config   pcicfg.ConfigState
 	Channels [2]channelState
 }
 

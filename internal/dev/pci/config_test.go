@@ -5,20 +5,21 @@ import (
 
 	"github.com/do86/do86/internal/bus"
 	"github.com/do86/do86/internal/dev/pci"
+	"github.com/do86/do86/internal/pcicfg"
 )
 
-// testFunc is a function with one BAR of each kind.
+// testFunc is a function with one pcicfg.BAR of each kind.
 type testFunc struct {
-	pci.Config
+	pcicfg.Config
 	moves []uint32
 }
 
 func newTestFunc() *testFunc {
 	f := &testFunc{}
 	f.Init(0x1234, 0x5678, 0x01, 0x06, 0x01, 0x02)
-	f.SetBAR(0, pci.BAR{Size: 0x2000, Moved: func(b uint32) { f.moves = append(f.moves, b) }})
-	f.SetBAR(1, pci.BAR{Size: 0x20, IO: true, Moved: func(b uint32) { f.moves = append(f.moves, b) }})
-	f.SetBAR(2, pci.BAR{Size: 0x1000000, Fixed: 0xE0000000, Moved: func(b uint32) { f.moves = append(f.moves, b) }})
+	f.SetBAR(0, pcicfg.BAR{Size: 0x2000, Moved: func(b uint32) { f.moves = append(f.moves, b) }})
+	f.SetBAR(1, pcicfg.BAR{Size: 0x20, IO: true, Moved: func(b uint32) { f.moves = append(f.moves, b) }})
+	f.SetBAR(2, pcicfg.BAR{Size: 0x1000000, Fixed: 0xE0000000, Moved: func(b uint32) { f.moves = append(f.moves, b) }})
 	return f
 }
 
@@ -58,13 +59,13 @@ func TestBARs(t *testing.T) {
 		want      uint32
 		wantMoves []uint32
 	}{
-		{"memory BAR answers a size probe", 0x10, 0xFFFFFFFF, 0xFFFFE000, nil},
-		{"memory BAR keeps aligned base bits", 0x10, 0xFEB12345, 0xFEB12000, []uint32{0xFEB12000}},
-		{"IO BAR answers a size probe with bit 0 set", 0x14, 0xFFFFFFFF, 0xFFFFFFE1, nil},
-		{"IO BAR base", 0x14, 0xC05F, 0xC041, []uint32{0xC040}},
-		{"fixed BAR answers a size probe", 0x18, 0xFFFFFFFF, 0xFF000000, nil},
-		{"fixed BAR ignores relocation", 0x18, 0xF0000000, 0xE0000000, nil},
-		{"unimplemented BAR reads 0", 0x1C, 0xFFFFFFFF, 0, nil},
+		{"memory pcicfg.BAR answers a size probe", 0x10, 0xFFFFFFFF, 0xFFFFE000, nil},
+		{"memory pcicfg.BAR keeps aligned base bits", 0x10, 0xFEB12345, 0xFEB12000, []uint32{0xFEB12000}},
+		{"IO pcicfg.BAR answers a size probe with bit 0 set", 0x14, 0xFFFFFFFF, 0xFFFFFFE1, nil},
+		{"IO pcicfg.BAR base", 0x14, 0xC05F, 0xC041, []uint32{0xC040}},
+		{"fixed pcicfg.BAR answers a size probe", 0x18, 0xFFFFFFFF, 0xFF000000, nil},
+		{"fixed pcicfg.BAR ignores relocation", 0x18, 0xF0000000, 0xE0000000, nil},
+		{"unimplemented pcicfg.BAR reads 0", 0x1C, 0xFFFFFFFF, 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,7 +74,7 @@ func TestBARs(t *testing.T) {
 			c.bus.Add(3, 0, f)
 			c.write(3, 0, tt.reg, 4, tt.write)
 			if got := c.read(3, 0, tt.reg, 4); got != tt.want {
-				t.Errorf("BAR reads %#x, want %#x", got, tt.want)
+				t.Errorf("pcicfg.BAR reads %#x, want %#x", got, tt.want)
 			}
 			if !equal(f.moves, tt.wantMoves) {
 				t.Errorf("Moved calls %#x, want %#x", f.moves, tt.wantMoves)
@@ -106,7 +107,7 @@ func TestBARProbeRestoreIsNotAMove(t *testing.T) {
 		c.read(3, 0, reg, 4)
 		c.write(3, 0, reg, 4, old)
 		if got := c.read(3, 0, reg, 4); got != old {
-			t.Errorf("BAR %#x after probe and restore = %#x, want %#x", reg, got, old)
+			t.Errorf("pcicfg.BAR %#x after probe and restore = %#x, want %#x", reg, got, old)
 		}
 	}
 	if len(f.moves) != 0 {
@@ -118,10 +119,10 @@ func TestBARProbeRestoreIsNotAMove(t *testing.T) {
 	if want := []uint32{0xC100, 0xFEBF0000}; !equal(f.moves, want) {
 		t.Errorf("moves %#x, want %#x", f.moves, want)
 	}
-	// A byte write into the BAR merges with the rest of it.
+	// A byte write into the pcicfg.BAR merges with the rest of it.
 	c.write(3, 0, 0x11, 1, 0xE0)
 	if got := c.read(3, 0, 0x10, 4); got != 0xFEBFE000 {
-		t.Errorf("BAR after byte write = %#x, want 0xFEBFE000", got)
+		t.Errorf("pcicfg.BAR after byte write = %#x, want 0xFEBFE000", got)
 	}
 }
 
@@ -144,7 +145,7 @@ func TestHeaderWritableBits(t *testing.T) {
 		{"latency timer is writable", 0x0D, 1, 0x40, 0x0D, 1, 0x40},
 		{"header type is read-only", 0x0E, 1, 0x80, 0x0E, 1, 0},
 		{"device registers are read-only unless declared", 0x40, 4, 0xFFFFFFFF, 0x40, 4, 0},
-		{"expansion ROM BAR reads 0 (none)", 0x30, 4, 0xFFFFF800, 0x30, 4, 0},
+		{"expansion ROM pcicfg.BAR reads 0 (none)", 0x30, 4, 0xFFFFF800, 0x30, 4, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -255,7 +256,7 @@ func TestBusAsEightPorts(t *testing.T) {
 	}
 }
 
-// A memory BAR's type bits (here prefetchable, set by the function) survive
+// A memory pcicfg.BAR's type bits (here prefetchable, set by the function) survive
 // probes and programming.
 func TestBARTypeBitsReadOnly(t *testing.T) {
 	c := newCfg(t)
@@ -275,7 +276,7 @@ func TestBARTypeBitsReadOnly(t *testing.T) {
 	for _, tt := range tests {
 		c.write(3, 0, tt.reg, 4, tt.write)
 		if got := c.read(3, 0, tt.reg, 4); got != tt.want {
-			t.Errorf("BAR %#x after %#x = %#x, want %#x", tt.reg, tt.write, got, tt.want)
+			t.Errorf("pcicfg.BAR %#x after %#x = %#x, want %#x", tt.reg, tt.write, got, tt.want)
 		}
 	}
 }

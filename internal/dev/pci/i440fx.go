@@ -1,5 +1,7 @@
 package pci
 
+import "github.com/do86/do86/internal/pcicfg"
+
 // The i440FX PCI and memory controller (82441FX), the host bridge at 00:00.0.
 // Just enough for SeaBIOS: its identity, and the PAM and SMRAM registers the
 // firmware programs to make the BIOS area writable and to open its SMM
@@ -39,7 +41,7 @@ const (
 
 // I440FX is the host bridge function 00:00.0.
 type I440FX struct {
-	Config
+	pcicfg.Config
 
 	// MemoryChanged, when set, is called after the guest changes a PAM or
 	// the SMRAM register, so the machine can remap the BIOS area or the
@@ -59,7 +61,7 @@ func NewI440FX() *I440FX {
 // whole first megabyte is always RAM, the BIOS is already there, and SeaBIOS
 // must not copy itself over from the ROM.
 func (h *I440FX) Reset() {
-	h.Config = Config{}
+	h.Config = pcicfg.Config{}
 	h.Init(I440FXVendor, I440FXDevice, 0x06, 0x00, 0x00, I440FXRevision)
 	h.Writable[RegPAM0] = 0x30 // only the high nibble of PAM0 is implemented
 	for r := RegPAM0 + 1; r <= RegPAM6; r++ {

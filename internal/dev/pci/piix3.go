@@ -1,5 +1,7 @@
 package pci
 
+import "github.com/do86/do86/internal/pcicfg"
+
 // The PIIX3 PCI-to-ISA bridge (82371SB function 0), at 00:01.0. Just enough
 // for SeaBIOS and the guests' PCI interrupt routers: its identity, the PIRQ
 // route control registers, and plain storage for the other bridge registers
@@ -28,7 +30,7 @@ const validPIRQLines = 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<9 | 1<<10 | 1<<11 |
 // multi-function, so that the guest goes on to scan 00:01.1 (IDE) and 00:01.3
 // (power management).
 type PIIX3ISA struct {
-	Config
+	pcicfg.Config
 
 	route func(pirq, irq int)
 }
@@ -44,9 +46,9 @@ func NewPIIX3ISA(route func(pirq, irq int)) *PIIX3ISA {
 }
 
 func (d *PIIX3ISA) initSpace() {
-	d.Config = Config{}
+	d.Config = pcicfg.Config{}
 	d.Init(PIIX3Vendor, PIIX3Device, 0x06, 0x01, 0x00, 0x00)
-	d.Space[RegHeaderType] = 0x80
+	d.Space[pcicfg.RegHeaderType] = 0x80
 	// Reset values of the bridge's own registers (PIIX3 datasheet):
 	// IORT, XBCS, TOM, MBIRQ0, MBDMA0/1, PCSC, SMICNTL, FTMR.
 	for reg, v := range map[int]byte{0x4C: 0x4D, 0x4E: 0x03, 0x69: 0x02, 0x70: 0x80,

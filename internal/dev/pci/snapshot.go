@@ -5,48 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/gob"
 	"fmt"
+
+	"github.com/do86/do86/internal/pcicfg"
 )
-
-// ConfigState is what a snapshot keeps of a function's configuration space:
-// its bytes and the BAR bases last reported. BAR sizes, writable masks and
-// callbacks are the function's wiring.
-type ConfigState struct {
-	Space    [256]byte
-	Reported [6]uint32
-}
-
-// SaveConfig returns the space's state.
-func (c *Config) SaveConfig() ConfigState { return ConfigState{c.Space, c.Reported} }
-
-// LoadConfig restores a space from SaveConfig and calls each BAR's Moved
-// callback with the base it had, so that the function's I/O and memory
-// ranges are registered again where the guest had put them.
-func (c *Config) LoadConfig(s ConfigState) {
-	c.Space, c.Reported = s.Space, s.Reported
-	for i, b := range c.BARs {
-		if b.Moved != nil {
-			b.Moved(c.Reported[i])
-		}
-	}
-}
-
-// EncodeConfig and DecodeConfig turn a function's space into bytes and back,
-// for functions whose space is all their state.
-func EncodeConfig(c *Config) ([]byte, error) {
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(c.SaveConfig())
-	return b.Bytes(), err
-}
-
-// DecodeConfig restores what EncodeConfig returned (see LoadConfig).
-func DecodeConfig(c *Config, b []byte) error {
-	var s ConfigState
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
-		return fmt.Errorf("pci: snapshot of a configuration space: %w", err)
-	}
-	c.LoadConfig(s)
-	return nil
-}
 
 // Save returns the address register for a snapshot; the functions save
 // themselves.
@@ -62,12 +23,12 @@ func (b *Bus) Load(p []byte) error {
 }
 
 // Save returns the host bridge's space for a snapshot.
-func (h *I440FX) Save() ([]byte, error) { return EncodeConfig(&h.Config) }
+func (h *I440FX) Save() ([]byte, error) { return pcicfg.EncodeConfig(&h.Config) }
 
 // Load restores the space from Save and calls MemoryChanged, as the PAM
 // and SMRAM registers may differ.
 func (h *I440FX) Load(b []byte) error {
-	if err := DecodeConfig(&h.Config, b); err != nil {
+	if err := pcicfg.DecodeConfig(&h.Config, b); err != nil {
 		return err
 	}
 	if h.MemoryChanged != nil {
@@ -77,11 +38,11 @@ func (h *I440FX) Load(b []byte) error {
 }
 
 // Save returns the ISA bridge's space for a snapshot.
-func (d *PIIX3ISA) Save() ([]byte, error) { return EncodeConfig(&d.Config) }
+func (d *PIIX3ISA) Save() ([]byte, error) { return pcicfg.EncodeConfig(&d.Config) }
 
 // Load restores the space from Save. The PIRQ routes are not reported: the
 // Router restores its own.
-func (d *PIIX3ISA) Load(b []byte) error { return DecodeConfig(&d.Config, b) }
+func (d *PIIX3ISA) Load(b []byte) error { return pcicfg.DecodeConfig(&d.Config, b) }
 
 // routerState is what a snapshot keeps of the router.
 type routerState struct {

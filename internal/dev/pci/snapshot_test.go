@@ -6,6 +6,7 @@ import (
 	"github.com/do86/do86/internal/bus"
 	"github.com/do86/do86/internal/bus/bustest"
 	"github.com/do86/do86/internal/dev/pci"
+	"github.com/do86/do86/internal/pcicfg"
 )
 
 // lines hands out one fake IRQ per ISA line.
@@ -55,17 +56,17 @@ func TestSnapshotRouter(t *testing.T) {
 }
 
 // TestSnapshotConfigRemaps checks that loading a configuration space calls
-// each BAR's Moved callback with the base the guest had programmed.
+// each pcicfg.BAR's Moved callback with the base the guest had programmed.
 func TestSnapshotConfigRemaps(t *testing.T) {
 	var moved []uint32
-	mk := func() *pci.Config {
-		c := &pci.Config{}
+	mk := func() *pcicfg.Config {
+		c := &pcicfg.Config{}
 		c.Init(0x8086, 0x1234, 1, 1, 0, 0)
-		c.SetBAR(4, pci.BAR{Size: 16, IO: true, Moved: func(b uint32) { moved = append(moved, b) }})
+		c.SetBAR(4, pcicfg.BAR{Size: 16, IO: true, Moved: func(b uint32) { moved = append(moved, b) }})
 		return c
 	}
 	a := mk()
-	a.ConfigWrite(pci.RegBAR0+16, 4, 0xC001)
+	a.ConfigWrite(pcicfg.RegBAR0+16, 4, 0xC001)
 	moved = nil
 	b := mk()
 	b.LoadConfig(a.SaveConfig())

@@ -1,6 +1,6 @@
 package vga
 
-import "github.com/do86/do86/internal/dev/pci"
+import "github.com/do86/do86/internal/pcicfg"
 
 // PCI identity of QEMU's standard VGA.
 const (
@@ -19,12 +19,12 @@ const (
 // LFBAddress, prefetchable, sized by the LFB; there is no ROM BAR (the VGA
 // BIOS reaches SeaBIOS through fw_cfg).
 type pciFunction struct {
-	pci.Config
+	pcicfg.Config
 }
 
 // PCI returns the VGA's PCI function, to place at device 2 function 0.
 // Every call returns the same function.
-func (v *VGA) PCI() pci.Function {
+func (v *VGA) PCI() pcicfg.Function {
 	if v.pciFn == nil {
 		v.pciFn = &pciFunction{}
 		v.pciFn.init(v.lfb.Size())
@@ -36,16 +36,16 @@ func (v *VGA) PCI() pci.Function {
 func (f *pciFunction) init(lfbSize uint32) {
 	*f = pciFunction{}
 	f.Init(pciVendor, pciDevice, pciClassDisplay, pciSubclassVGA, 0, pciRevision)
-	f.Space[pci.RegSubsysVendor] = pciSubsysVendor & 0xFF
-	f.Space[pci.RegSubsysVendor+1] = pciSubsysVendor >> 8
-	f.Space[pci.RegSubsysID] = pciSubsysID & 0xFF
-	f.Space[pci.RegSubsysID+1] = pciSubsysID >> 8
-	f.SetBAR(0, pci.BAR{Size: lfbSize, Fixed: LFBAddress})
-	f.Space[pci.RegBAR0] |= barPrefetchable
+	f.Space[pcicfg.RegSubsysVendor] = pciSubsysVendor & 0xFF
+	f.Space[pcicfg.RegSubsysVendor+1] = pciSubsysVendor >> 8
+	f.Space[pcicfg.RegSubsysID] = pciSubsysID & 0xFF
+	f.Space[pcicfg.RegSubsysID+1] = pciSubsysID >> 8
+	f.SetBAR(0, pcicfg.BAR{Size: lfbSize, Fixed: LFBAddress})
+	f.Space[pcicfg.RegBAR0] |= barPrefetchable
 }
 
 // ConfigWrite writes the space, keeping BAR0's prefetchable bit.
 func (f *pciFunction) ConfigWrite(reg uint8, size int, v uint32) {
 	f.Config.ConfigWrite(reg, size, v)
-	f.Space[pci.RegBAR0] |= barPrefetchable
+	f.Space[pcicfg.RegBAR0] |= barPrefetchable
 }

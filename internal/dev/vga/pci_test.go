@@ -3,7 +3,7 @@ package vga_test
 import (
 	"testing"
 
-	"github.com/do86/do86/internal/dev/pci"
+	"github.com/do86/do86/internal/pcicfg"
 )
 
 func TestPCI(t *testing.T) {
@@ -17,13 +17,13 @@ func TestPCI(t *testing.T) {
 		size int
 		want uint32
 	}{
-		{pci.RegVendorID, 2, 0x1234},
-		{pci.RegDeviceID, 2, 0x1111},
-		{pci.RegClass, 1, 0x03},
-		{pci.RegSubclass, 1, 0x00},
-		{pci.RegProgIF, 1, 0x00},
-		{pci.RegBAR0, 4, 0xE0000008},
-		{pci.RegBAR0 + 4, 4, 0},
+		{pcicfg.RegVendorID, 2, 0x1234},
+		{pcicfg.RegDeviceID, 2, 0x1111},
+		{pcicfg.RegClass, 1, 0x03},
+		{pcicfg.RegSubclass, 1, 0x00},
+		{pcicfg.RegProgIF, 1, 0x00},
+		{pcicfg.RegBAR0, 4, 0xE0000008},
+		{pcicfg.RegBAR0 + 4, 4, 0},
 		{0x30, 4, 0}, // no expansion ROM BAR
 	} {
 		if got := f.ConfigRead(c.reg, c.size); got != c.want {
@@ -33,21 +33,21 @@ func TestPCI(t *testing.T) {
 
 	// A size probe answers the LFB size; anything else leaves the BAR at
 	// the core's fixed address.
-	f.ConfigWrite(pci.RegBAR0, 4, 0xFFFFFFFF)
-	if got, want := f.ConfigRead(pci.RegBAR0, 4), ^uint32(lfbSize-1)|8; got != want {
+	f.ConfigWrite(pcicfg.RegBAR0, 4, 0xFFFFFFFF)
+	if got, want := f.ConfigRead(pcicfg.RegBAR0, 4), ^uint32(lfbSize-1)|8; got != want {
 		t.Errorf("BAR0 size probe = %#x, want %#x", got, want)
 	}
-	f.ConfigWrite(pci.RegBAR0, 4, 0xC0000000)
-	if got := f.ConfigRead(pci.RegBAR0, 4); got != 0xE0000008 {
+	f.ConfigWrite(pcicfg.RegBAR0, 4, 0xC0000000)
+	if got := f.ConfigRead(pcicfg.RegBAR0, 4); got != 0xE0000008 {
 		t.Errorf("BAR0 after relocation = %#x, want E0000008", got)
 	}
 
-	f.ConfigWrite(pci.RegCommand, 2, pci.CommandIO|pci.CommandMemory)
-	if got := f.ConfigRead(pci.RegCommand, 2); got != pci.CommandIO|pci.CommandMemory {
+	f.ConfigWrite(pcicfg.RegCommand, 2, pcicfg.CommandIO|pcicfg.CommandMemory)
+	if got := f.ConfigRead(pcicfg.RegCommand, 2); got != pcicfg.CommandIO|pcicfg.CommandMemory {
 		t.Errorf("command = %#x", got)
 	}
 	r.v.Reset()
-	if got := f.ConfigRead(pci.RegCommand, 2); got != 0 {
+	if got := f.ConfigRead(pcicfg.RegCommand, 2); got != 0 {
 		t.Errorf("command after reset = %#x", got)
 	}
 }

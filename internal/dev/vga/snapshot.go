@@ -5,7 +5,7 @@ import (
 	"encoding/gob"
 	"fmt"
 
-	"github.com/do86/do86/internal/dev/pci"
+	"github.com/do86/do86/internal/pcicfg"
 )
 
 // state is what a snapshot keeps of the VGA: its registers, DAC and video
@@ -13,7 +13,7 @@ import (
 // core's memory and is saved with it.
 type state struct {
 	VGA    *VGA
-	PCI    pci.ConfigState
+	PCI    pcicfg.ConfigState
 	HasPCI bool
 }
 

@@ -3,11 +3,12 @@ package web
 import (
 	"embed"
 	"fmt"
-	"github.com/do86/do86/pkg/images"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"strings"
+
+	"github.com/do86/do86/pkg/images"
 )
 
 // static holds the page: plain HTML, CSS and JavaScript, no build step.

@@ -3,7 +3,7 @@ package ata_test
 import (
 	"testing"
 
-	"github.com/do86/do86/internal/dev/ata"
+	"github.com/do86/do86/internal/ata"
 )
 
 func TestDecode(t *testing.T) {

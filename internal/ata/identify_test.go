@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"testing"
 
-	"github.com/do86/do86/internal/dev/ata"
+	"github.com/do86/do86/internal/ata"
 )
 
 // disk is a parallel ATA disk as the IDE controller describes it.
