@@ -3,8 +3,8 @@ package ide
 import (
 	"encoding/binary"
 
-	"github.com/do86/do86/internal/bus"
 	"github.com/do86/do86/internal/ata"
+	"github.com/do86/do86/internal/bus"
 )
 
 // Bus-master IDE registers (BAR4; the secondary channel's at +8).

@@ -1,8 +1,8 @@
 package ide
 
 import (
-	"github.com/do86/do86/internal/bus"
 	"github.com/do86/do86/internal/ata"
+	"github.com/do86/do86/internal/bus"
 	"github.com/do86/do86/internal/disk"
 )
 
