@@ -4,103 +4,82 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"regexp"
+	"strings"
 
 	"github.com/do86/do86/internal/disk"
 	"github.com/do86/do86/pkg/emu"
 	"github.com/do86/do86/pkg/images"
 )
 
-// buildConfig turns run's flags and argument into a machine configuration:
-// the image resolved (a file, or a catalog name), its kind detected, the
-// catalog's defaults applied, the firmware loaded.
-func buildConfig(ctx context.Context, f *runFlags, args []string) (cfg emu.Config, err error) {
-	if len(args) == 0 && f.fda == "" && f.fdb == "" && f.hda == "" && f.hdb == "" && f.cdrom == "" && f.kernel == "" && f.multiboot == "" {
-		args = []string{images.Default}
+// flagOf names the run flag behind each emu.Request field, so that errors
+// from the library speak in flags.
+var flagOf = map[string]string{
+	"Image": "IMAGE", "Memory": "--memory", "BIOS": "--bios", "VGABIOS": "--vgabios",
+	"Floppy": "--fda", "HDA": "--hda", "HDB": "--hdb", "CDROM": "--cdrom",
+	"Persist": "--persist", "Overlay": "--overlay", "Kernel": "--kernel", "Initrd": "--initrd",
+	"Append": "--append", "Multiboot": "--multiboot", "Modules": "--module",
+	"AHCIDisk": "--ahci-disk", "AHCIDiskSize": "--ahci-disk-size", "Boot": "--boot",
+}
+
+var fieldWord = regexp.MustCompile(`\b(` + strings.Join(emu.FieldNames, "|") + `)\b`)
+
+// asFlags words a library error in flags: a *emu.FieldError's field names
+// become the flags that set them.
+func asFlags(err error) error {
+	var fe *emu.FieldError
+	if !errors.As(err, &fe) {
+		return err
 	}
-	memFlag := f.memory
-	var ahciSize int64
+	return errors.New(fieldWord.ReplaceAllStringFunc(fe.Error(), func(w string) string {
+		if f, ok := flagOf[w]; ok {
+			return f
+		}
+		return w
+	}))
+}
+
+// request maps run's flags and argument onto an emu.Request.
+func (f *runFlags) request(args []string) (emu.Request, error) {
+	req := emu.Request{
+		ImageDir: f.imageDir, Progress: images.StderrProgress(), NoJIT: !f.jit,
+		BIOS: f.bios, VGABIOS: f.vgabios,
+		Floppy: [2]string{f.fda, f.fdb}, HDA: f.hda, HDB: f.hdb, CDROM: f.cdrom,
+		Persist: f.persist, Overlay: f.overlay,
+		Kernel: f.kernel, Initrd: f.initrd, Append: f.appendLine,
+		Multiboot: f.multiboot, Modules: f.modules, AHCIDisk: f.ahciDisk,
+		Logger: cliLogger(),
+	}
+	if len(args) == 1 {
+		req.Image = args[0]
+	}
+	if f.memory != "" {
+		mem, err := parseMemory(f.memory)
+		if err != nil {
+			return req, err
+		}
+		req.Memory = uint64(mem)
+	}
 	if f.ahciDiskSize != "" {
 		n, err := disk.ParseSize(f.ahciDiskSize)
 		if err != nil || n <= 0 {
-			return cfg, fmt.Errorf("--ahci-disk-size %q: want a size such as 32M", f.ahciDiskSize)
+			return req, fmt.Errorf("--ahci-disk-size %q: want a size such as 32M", f.ahciDiskSize)
 		}
-		ahciSize = n
+		req.AHCIDiskSize = n
 	}
-	if len(args) == 1 {
-		path, entry, err := resolveImage(ctx, args[0], f.imageDir)
-		if err != nil {
-			return cfg, err
-		}
-		if entry != nil {
-			if memFlag == "" && entry.MemoryMiB > 0 {
-				memFlag = fmt.Sprintf("%dM", entry.MemoryMiB)
-			}
-			if ahciSize == 0 && f.ahciDisk == "" {
-				ahciSize = entry.AHCIDiskSize
-			}
-		}
-		args = []string{path}
+	if f.boot != "" {
+		req.Boot = strings.Split(f.boot, ",")
 	}
-	if memFlag == "" {
-		memFlag = "128M"
-	}
-	mem, err := parseMemory(memFlag)
+	return req, nil
+}
+
+// buildConfig turns run's flags and argument into a machine configuration
+// through emu.Resolve, with errors worded as flags.
+func buildConfig(ctx context.Context, f *runFlags, args []string) (emu.Config, error) {
+	req, err := f.request(args)
 	if err != nil {
-		return cfg, err
+		return emu.Config{}, err
 	}
-	cfg = emu.Config{Memory: mem, JIT: f.jit}
-	cfg.Floppy = [2]string{f.fda, f.fdb}
-	cfg.HDA, cfg.HDB, cfg.CDROM = f.hda, f.hdb, f.cdrom
-	cfg.Persist, cfg.Overlay = f.persist, f.overlay
-	cfg.Kernel, cfg.Initrd, cfg.Append = f.kernel, f.initrd, f.appendLine
-	cfg.Multiboot, cfg.Modules = f.multiboot, f.modules
-	cfg.AHCIDisk, cfg.AHCIDiskSize = f.ahciDisk, ahciSize
-	cfg.Log = os.Stderr
-	if f.persist && f.overlay != "" {
-		return cfg, errors.New("--persist and --overlay exclude each other: writes go either to the image or to the overlay")
-	}
-	var first string // the boot device the positional file implies
-	if len(args) == 1 {
-		d, err := images.Detect(args[0])
-		if err != nil {
-			return cfg, err
-		}
-		var slot *string
-		switch d.Kind {
-		case images.Floppy:
-			slot, first = &cfg.Floppy[0], "fda"
-		case images.CDROM:
-			if !d.Bootable {
-				return cfg, fmt.Errorf("%s is an ISO 9660 image without an El Torito boot record: it cannot boot (attach it with --cdrom to boot from something else)", args[0])
-			}
-			slot, first = &cfg.CDROM, "cdrom"
-		case images.HardDisk:
-			slot, first = &cfg.HDA, "hda"
-		case images.Multiboot:
-			slot = &cfg.Multiboot
-		case images.BzImage:
-			slot = &cfg.Kernel
-		default:
-			return cfg, fmt.Errorf("%s is a %s: booting it is not supported yet", args[0], d.Kind)
-		}
-		if *slot != "" {
-			return cfg, fmt.Errorf("%s is a %s, but that drive is already given by a flag", args[0], d.Kind)
-		}
-		*slot = args[0]
-		fmt.Fprintf(os.Stderr, "do86: %s: %s\n", args[0], d.Kind)
-	}
-	if cfg.Floppy[0] == "" && cfg.Floppy[1] == "" && cfg.HDA == "" && cfg.HDB == "" && cfg.CDROM == "" && cfg.Kernel == "" && cfg.Multiboot == "" {
-		return cfg, errors.New("nothing to boot: give an image file, or --fda, --cdrom, --hda, --kernel or --multiboot")
-	}
-	if cfg.Boot, err = bootOrder(f.boot, first, cfg); err != nil {
-		return cfg, err
-	}
-	if cfg.BIOS, err = images.LoadBIOS(f.bios, images.BIOSPaths, "BIOS"); err != nil {
-		return cfg, err
-	}
-	if cfg.VGABIOS, err = images.LoadBIOS(f.vgabios, images.VGABIOSPaths, "VGA BIOS"); err != nil {
-		return cfg, err
-	}
-	return cfg, nil
+	cfg, err := emu.Resolve(ctx, req)
+	return cfg, asFlags(err)
 }

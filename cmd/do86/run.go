@@ -23,7 +23,6 @@ import (
 	"github.com/do86/do86/pkg/display/term"
 	"github.com/do86/do86/pkg/display/vnc"
 	"github.com/do86/do86/pkg/emu"
-	"github.com/do86/do86/pkg/images"
 )
 
 // runFlags are do86 run's flags (DESIGN.md lists them all).
@@ -185,13 +184,6 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 			return fail(err)
 		}
 	}
-	if f.untilSerial != "" {
-		re, err := regexp.Compile(f.untilSerial)
-		if err != nil {
-			return fail(fmt.Errorf("--until-serial: %w", err))
-		}
-		serialOut = &matchWriter{w: serialOut, re: re, matched: func() { cancel(errMatched) }}
-	}
 	cfg.Serial = serialOut
 	webCon := webConsole(f, &cfg)
 
@@ -220,32 +212,8 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 			}
 		}()
 	}
-	var untilText *regexp.Regexp
-	if f.untilText != "" {
-		if untilText, err = regexp.Compile(f.untilText); err != nil {
-			return fail(fmt.Errorf("--until-text: %w", err))
-		}
-	}
-	var want *image.RGBA
-	tol := 8.0
-	if f.untilScreen != "" {
-		if want, tol, err = loadUntilScreen(f.untilScreen); err != nil {
-			return fail(err)
-		}
-	}
-	var lastCompare time.Time
-	m.OnFrame = func(fr *display.Frame, text *display.TextScreen) {
-		if untilText != nil && text != nil && untilText.MatchString(text.String()) {
-			cancel(errMatched)
-		}
-		// Comparing a whole screen costs a millisecond or two: four times a
-		// second is plenty.
-		if want != nil && time.Since(lastCompare) > 250*time.Millisecond {
-			lastCompare = time.Now()
-			if d, err := display.MeanDifference(display.FrameImage(fr), want); err == nil && d <= tol {
-				cancel(errMatched)
-			}
-		}
+	if err := watchUntil(m, f, func() { cancel(errMatched) }); err != nil {
+		return fail(err)
 	}
 
 	if f.timeout > 0 {
@@ -350,24 +318,6 @@ func loadUntilScreen(arg string) (*image.RGBA, float64, error) {
 	return rgba, tol, nil
 }
 
-// resolveImage turns the positional argument into a file: an existing file
-// as it is, else a catalog name (image directory, cache, download).
-func resolveImage(ctx context.Context, arg, imageDir string) (string, *images.Entry, error) {
-	if _, err := os.Stat(arg); err == nil {
-		return arg, nil, nil
-	}
-	e, ok := images.Lookup(arg)
-	if !ok {
-		_, err := os.Stat(arg)
-		return "", nil, fmt.Errorf("%w (and %q is not a catalog image: %s)", err, arg, strings.Join(images.Names(), ", "))
-	}
-	path, err := images.ResolveContext(ctx, arg, images.ResolveOptions{ImageDir: imageDir, Progress: images.StderrProgress()})
-	if err != nil {
-		return "", nil, err
-	}
-	return path, &e, nil
-}
-
 // serveVNC starts the VNC server for --vnc; stop closes it.
 func serveVNC(m *emu.Machine, f *runFlags) (stop func(), err error) {
 	pw := f.vncPassword
@@ -384,37 +334,6 @@ func serveVNC(m *emu.Machine, f *runFlags) (stop func(), err error) {
 	go s.Serve(l)
 	fmt.Fprintf(os.Stderr, "do86: VNC server on %s\n", l.Addr())
 	return func() { s.Close() }, nil
-}
-
-// bootOrder checks --boot, or derives the order from the media: the
-// positional file first, then floppy, CD, hard disk.
-func bootOrder(flag, first string, cfg emu.Config) ([]string, error) {
-	if flag != "" {
-		var out []string
-		for _, b := range strings.Split(flag, ",") {
-			b = strings.TrimSpace(b)
-			switch b {
-			case "fda", "fdb", "cdrom", "hda", "hdb":
-				out = append(out, b)
-			default:
-				return nil, fmt.Errorf("--boot %q: %q is not one of fda, fdb, cdrom, hda, hdb", flag, b)
-			}
-		}
-		return out, nil
-	}
-	var out []string
-	if first != "" {
-		out = append(out, first)
-	}
-	for _, b := range []struct {
-		name string
-		has  bool
-	}{{"fda", cfg.Floppy[0] != ""}, {"fdb", cfg.Floppy[1] != ""}, {"cdrom", cfg.CDROM != ""}, {"hda", cfg.HDA != ""}, {"hdb", cfg.HDB != ""}} {
-		if b.has && b.name != first {
-			out = append(out, b.name)
-		}
-	}
-	return out, nil
 }
 
 // isTerminal reports whether f is a character device (a terminal).
@@ -473,29 +392,29 @@ func runWithTerminal(ctx context.Context, cancel context.CancelCauseFunc, m *emu
 	return runErr
 }
 
-// matchWriter passes serial output on and watches it for a pattern.
-type matchWriter struct {
-	w       io.Writer
-	re      *regexp.Regexp
-	tail    []byte
-	done    bool
-	matched func()
-}
-
-func (m *matchWriter) Write(p []byte) (int, error) {
-	if m.w != nil {
-		m.w.Write(p)
+// watchUntil starts the watches of --until-serial, --until-text and
+// --until-screen on m; matched is called when one fires.
+func watchUntil(m *emu.Machine, f *runFlags, matched func()) error {
+	if f.untilSerial != "" {
+		re, err := regexp.Compile(f.untilSerial)
+		if err != nil {
+			return fmt.Errorf("--until-serial: %w", err)
+		}
+		m.WatchSerial(re, matched)
 	}
-	if m.done {
-		return len(p), nil
+	if f.untilText != "" {
+		re, err := regexp.Compile(f.untilText)
+		if err != nil {
+			return fmt.Errorf("--until-text: %w", err)
+		}
+		m.WatchText(re, matched)
 	}
-	m.tail = append(m.tail, p...)
-	if len(m.tail) > 8192 {
-		m.tail = append(m.tail[:0], m.tail[len(m.tail)-4096:]...)
+	if f.untilScreen != "" {
+		want, tol, err := loadUntilScreen(f.untilScreen)
+		if err != nil {
+			return err
+		}
+		m.WatchScreen(want, tol, image.Rectangle{}, matched)
 	}
-	if m.re.Match(m.tail) {
-		m.done = true
-		m.matched()
-	}
-	return len(p), nil
+	return nil
 }

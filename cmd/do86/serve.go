@@ -185,10 +185,11 @@ func serve(ctx context.Context, f *serveFlags) error {
 	}
 	srv := web.New(web.Options{
 		Boot: func(ctx context.Context, image string, serial io.Writer) (web.Machine, error) {
-			cfg, err := buildConfig(ctx, &runFlags{imageDir: f.imageDir, jit: f.jit}, []string{image})
+			cfg, err := emu.Resolve(ctx, emu.Request{Image: image, ImageDir: f.imageDir, NoJIT: !f.jit})
 			if err != nil {
 				return nil, err
 			}
+			cfg.Logger = cliLogger().With("image", image)
 			cfg.Serial, cfg.Engine = serial, engine
 			m, err := emu.New(cfg)
 			if err != nil {

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -10,8 +9,8 @@ import (
 	"image"
 	"io"
 	"os"
+	"regexp"
 	"runtime/pprof"
-	"strings"
 	"sync"
 	"time"
 
@@ -100,15 +99,14 @@ func (r *run) complete(f func(res *Result)) {
 }
 
 func runMachine(ctx context.Context, spec Spec, res *Result) error {
-	cfg := emu.Config{Memory: uint32(spec.MemoryMiB) << 20, JIT: spec.JIT}
-	var err error
-	if cfg.BIOS, err = os.ReadFile(spec.BIOS); err != nil {
+	cfg, err := emu.Resolve(ctx, emu.Request{
+		Memory: uint64(spec.MemoryMiB) << 20, NoJIT: !spec.JIT,
+		BIOS: spec.BIOS, VGABIOS: spec.VGABIOS,
+		Floppy: [2]string{spec.FDA}, CDROM: spec.CDROM, Offline: true,
+	})
+	if err != nil {
 		return err
 	}
-	if cfg.VGABIOS, err = os.ReadFile(spec.VGABIOS); err != nil {
-		return err
-	}
-	cfg.Floppy[0], cfg.CDROM = spec.FDA, spec.CDROM
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -118,7 +116,6 @@ func runMachine(ctx context.Context, spec Spec, res *Result) error {
 	case WorkLoop:
 		cfg.Debugcon = &loopWatch{r: r}
 	case WorkSerial:
-		cfg.Serial = &serialWatch{r: r, marker: []byte(spec.Marker)}
 	case WorkDesktop, WorkIdle:
 	default:
 		return fmt.Errorf("unknown workload %q", spec.Workload)
@@ -129,6 +126,12 @@ func runMachine(ctx context.Context, spec Spec, res *Result) error {
 	}
 	defer m.Close()
 	switch spec.Workload {
+	case WorkSerial:
+		// COM1 output is matched as the guest writes it.
+		m.WatchSerial(regexp.MustCompile(regexp.QuoteMeta(spec.Marker)), func() {
+			t := sinceStart()
+			r.complete(func(res *Result) { res.Seconds = t - r.t0 })
+		})
 	case WorkDesktop:
 		if err := r.watchDesktop(m); err != nil {
 			return err
@@ -167,8 +170,7 @@ func runMachine(ctx context.Context, spec Spec, res *Result) error {
 // watchStats notes, after every frame, when the machine published a new
 // instruction count, for Result.GuestMIPS (and the trace).
 func (r *run) watchStats(m *emu.Machine) {
-	inner := m.OnFrame
-	m.OnFrame = func(f *display.Frame, text *display.TextScreen) {
+	m.OnFrame(func(*display.Frame, *display.TextScreen) {
 		st := m.Stats()
 		r.mu.Lock()
 		if n := float64(st.Instructions); n != r.seenInstr {
@@ -178,10 +180,7 @@ func (r *run) watchStats(m *emu.Machine) {
 			}
 		}
 		r.mu.Unlock()
-		if inner != nil {
-			inner(f, text)
-		}
-	}
+	})
 }
 
 // loopWatch times the loop's markers on the debug console, which passes each
@@ -217,26 +216,6 @@ func (w *loopWatch) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// serialWatch looks for the marker in COM1's output. The machine hands COM1
-// output over once a frame, so the time is up to a frame (33 ms) late.
-type serialWatch struct {
-	r      *run
-	marker []byte
-	tail   []byte
-}
-
-func (w *serialWatch) Write(p []byte) (int, error) {
-	w.tail = append(w.tail, p...)
-	if bytes.Contains(w.tail, w.marker) {
-		t := sinceStart()
-		w.r.complete(func(res *Result) { res.Seconds = t - w.r.t0 })
-	}
-	if len(w.tail) > 4096 {
-		w.tail = append(w.tail[:0], w.tail[len(w.tail)-len(w.marker):]...)
-	}
-	return len(p), nil
-}
-
 // watchDesktop samples the screen every SampleMillis on the emulation
 // goroutine (from OnFrame) for the desktop's completion signal.
 func (r *run) watchDesktop(m *emu.Machine) error {
@@ -250,7 +229,7 @@ func (r *run) watchDesktop(m *emu.Machine) error {
 	}
 	q := &QuietDetector{Window: spec.QuietSeconds, IdleMIPS: spec.IdleMIPS, MaxChanged: spec.MaxChangedPixels}
 	var last float64
-	m.OnFrame = func(f *display.Frame, _ *display.TextScreen) {
+	m.OnFrame(func(f *display.Frame, _ *display.TextScreen) {
 		t := sinceStart()
 		if t-last < float64(spec.SampleMillis)/1000 || f.Width != spec.Width || f.Height != spec.Height {
 			return
@@ -272,7 +251,7 @@ func (r *run) watchDesktop(m *emu.Machine) error {
 		if ok {
 			r.complete(func(res *Result) { res.Seconds, res.IdleCPU = drawn-r.t0, cpu })
 		}
-	}
+	})
 	return nil
 }
 
@@ -349,19 +328,7 @@ func ChangedPixels(a, b []byte) int {
 func (r *run) watchIdle(ctx context.Context, m *emu.Machine) {
 	spec := r.spec
 	seen := make(chan float64, 1)
-	var last float64
-	sent := false
-	m.OnFrame = func(_ *display.Frame, text *display.TextScreen) {
-		t := sinceStart()
-		if sent || text == nil || t-last < float64(spec.SampleMillis)/1000 {
-			return
-		}
-		last = t
-		if strings.Contains(text.String(), spec.Prompt) {
-			seen <- t
-			sent = true
-		}
-	}
+	m.WatchText(regexp.MustCompile(regexp.QuoteMeta(spec.Prompt)), func() { seen <- sinceStart() })
 	go func() {
 		var t float64
 		select {

@@ -8,12 +8,14 @@ import (
 	"testing"
 
 	"github.com/do86/do86/internal/bench"
+	"github.com/do86/do86/internal/testenv"
 	"github.com/do86/do86/pkg/images"
 )
 
 // firmware returns Debian's SeaBIOS files, which make setup installs.
 func firmware(t *testing.T) (bios, vgabios string) {
 	t.Helper()
+	testenv.Core(t)
 	for _, p := range images.BIOSPaths {
 		if _, err := os.Stat(p); err == nil {
 			bios = p

@@ -157,6 +157,16 @@ type Core struct {
 // ErrTrap wraps a wasm trap inside the core: the instance is unusable.
 var ErrTrap = errors.New("core: the CPU core crashed")
 
+// Abort abandons the call into the core in progress, from inside a host
+// function the core called (a device's port or MMIO handler) when the
+// instance cannot go on: it panics with err wrapped in ErrTrap, which
+// unwinds through the core to the host's Run loop, where it is recovered
+// and returned as the error that ends the run. Never call it for a guest's
+// mistake: only for a core that failed.
+func Abort(err error) {
+	panic(fmt.Errorf("%w: %v", ErrTrap, err))
+}
+
 // New instantiates a core with its own wazero runtime and initialises it:
 // memory, LFB, ACPI and a CPU reset. The BIOS is not loaded.
 func (e *Engine) New(host Host, o Options) (*Core, error) {
@@ -301,7 +311,7 @@ func (c *Core) RaiseIRQ(n int) {
 	var s [1]uint64
 	s[0] = uint64(n)
 	if err := c.fnRaise.CallWithStack(c.ctx, s[:]); err != nil {
-		panic(fmt.Errorf("%w: device_raise_irq: %v", ErrTrap, err))
+		Abort(fmt.Errorf("device_raise_irq: %v", err))
 	}
 }
 
@@ -310,7 +320,7 @@ func (c *Core) LowerIRQ(n int) {
 	var s [1]uint64
 	s[0] = uint64(n)
 	if err := c.fnLower.CallWithStack(c.ctx, s[:]); err != nil {
-		panic(fmt.Errorf("%w: device_lower_irq: %v", ErrTrap, err))
+		Abort(fmt.Errorf("device_lower_irq: %v", err))
 	}
 }
 
@@ -374,7 +384,7 @@ func (c *Core) DirtyJIT(start, end uint32) {
 	var s [2]uint64
 	s[0], s[1] = uint64(start), uint64(end)
 	if err := c.fnDirty.CallWithStack(c.ctx, s[:]); err != nil {
-		panic(fmt.Errorf("%w: jit_dirty_cache: %v", ErrTrap, err))
+		Abort(fmt.Errorf("jit_dirty_cache: %v", err))
 	}
 }
 

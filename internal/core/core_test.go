@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/do86/do86/internal/core"
+	"github.com/do86/do86/internal/testenv"
 )
 
 type recHost struct {
@@ -30,7 +31,7 @@ func (h *recHost) Log(msg string)                            {}
 // core is a failure, not a skip.
 func newCore(t *testing.T, jit bool) (*core.Core, *recHost) {
 	t.Helper()
-	e, err := core.LoadEngine(core.Find(), core.DefaultCacheDir())
+	e, err := core.LoadEngine(testenv.Core(t), core.DefaultCacheDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/do86/do86/internal/core"
+	"github.com/do86/do86/internal/testenv"
 )
 
 // loopHost records 32-bit writes to port 0x402 and runs on the wall clock,
@@ -101,7 +102,7 @@ var tail = []byte{0xBA, 0x02, 0x04, 0x66, 0xEF, 0xFA, 0xF4} // mov dx,0x402; out
 
 func newLoopCore(t testing.TB, jit bool) (*core.Core, *loopHost) {
 	t.Helper()
-	e, err := core.LoadEngine(core.Find(), core.DefaultCacheDir())
+	e, err := core.LoadEngine(testenv.Core(t), core.DefaultCacheDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,6 @@
 package emu
 
 import (
-	"log"
-
 	"github.com/do86/do86/internal/bus"
 )
 
@@ -36,4 +34,4 @@ func (m *Machine) RunTimers(now float64) float64 {
 }
 
 // Log receives the core's console output.
-func (m *Machine) Log(msg string) { log.Printf("core: %s", msg) }
+func (m *Machine) Log(msg string) { m.cfg.Logger.Debug("core: " + msg) }

@@ -19,33 +19,28 @@ const ahciSlot = 4
 func (m *Machine) loadKernel() (bool, error) {
 	c := &m.cfg
 	if c.Kernel == "" && c.Multiboot == "" {
-		if c.Initrd != "" || len(c.Modules) > 0 {
-			return false, fmt.Errorf("--initrd and --module need a kernel (--kernel or --multiboot)")
-		}
-		return false, nil
+		return false, nil // Validate refused Initrd and Modules without one
 	}
-	if c.Kernel != "" && c.Multiboot != "" {
-		return false, fmt.Errorf("--kernel and --multiboot exclude each other")
-	}
-	read := func(what, path string) ([]byte, error) {
-		if _, _, err := openFile(path); err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+	read := func(field, path string) ([]byte, error) {
+		if err := checkMediaFile(path); err != nil {
+			return nil, fieldErr(field, path, "%v", err)
 		}
-		return os.ReadFile(path)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fieldErr(field, path, "%v", err)
+		}
+		return b, nil
 	}
 	var plan *boot.Plan
 	if c.Multiboot != "" {
-		if c.Initrd != "" {
-			return false, fmt.Errorf("a Multiboot kernel takes --module, not --initrd")
-		}
-		k, err := read("--multiboot", c.Multiboot)
+		k, err := read("Multiboot", c.Multiboot)
 		if err != nil {
 			return false, err
 		}
 		var mods []boot.Module
 		for _, spec := range c.Modules {
 			file, args, _ := strings.Cut(spec, ",")
-			b, err := read("--module", file)
+			b, err := read("Modules", file)
 			if err != nil {
 				return false, err
 			}
@@ -55,16 +50,13 @@ func (m *Machine) loadKernel() (bool, error) {
 			return false, fmt.Errorf("%s: %w", c.Multiboot, err)
 		}
 	} else {
-		if len(c.Modules) > 0 {
-			return false, fmt.Errorf("--module goes with --multiboot, not --kernel")
-		}
-		k, err := read("--kernel", c.Kernel)
+		k, err := read("Kernel", c.Kernel)
 		if err != nil {
 			return false, err
 		}
 		var initrd []byte
 		if c.Initrd != "" {
-			if initrd, err = read("--initrd", c.Initrd); err != nil {
+			if initrd, err = read("Initrd", c.Initrd); err != nil {
 				return false, err
 			}
 		}
@@ -73,7 +65,7 @@ func (m *Machine) loadKernel() (bool, error) {
 		}
 	}
 	for _, n := range plan.Notes {
-		m.logf("boot: %s", n)
+		m.cfg.Logger.Info("boot: " + n)
 	}
 	boot.Configure(m.fw, plan)
 	return true, nil

@@ -7,10 +7,10 @@
 package emu
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sync/atomic"
 	"time"
@@ -21,8 +21,14 @@ import (
 	"github.com/do86/do86/pkg/display"
 )
 
-// Config describes a machine.
+// Config describes a machine. Resolve builds one from what a user names;
+// Validate checks one built by hand.
 type Config struct {
+	// Name is what the machine is called (a catalog name, or the file it
+	// boots); Kind says what the image was detected as. Both are for
+	// people: status lines, snapshot listings, logs.
+	Name, Kind string
+
 	// Memory is guest RAM in bytes (at most core.MaxMemory).
 	Memory uint32
 	// BIOS and VGABIOS are the firmware images (SeaBIOS and its VGA BIOS).
@@ -48,8 +54,9 @@ type Config struct {
 	// AHCIDisk is empty, makes a blank in-memory disk of that many bytes.
 	AHCIDisk     string
 	AHCIDiskSize int64
-	// Log receives one-line notes (nil: discarded).
-	Log io.Writer
+	// Logger receives the machine's notes and warnings (nil: discarded);
+	// give each machine its own (serve adds the session).
+	Logger *slog.Logger
 	// Boot is the boot order: "fda", "cdrom", "hda" (empty: the media given).
 	Boot []string
 
@@ -93,21 +100,19 @@ type Machine struct {
 	frame *display.Frame
 	text  *display.TextScreen
 
-	work chan func()
+	work       chan func()
+	life       life
+	frameHooks hooks
 
-	serialBuf *bufio.Writer // COM1 output, flushed every frame
-	serialIn  []byte        // COM1 input the UART could not take yet
-	keys      []keyEvent    // keys the keyboard could not take yet
+	serial   *serialTap // COM1 output: buffered, flushed every frame, watched
+	serialIn []byte     // COM1 input the UART could not take yet
+	keys     []keyEvent // keys the keyboard could not take yet
 
 	powerOff  bool
 	pages     pageCache // page hashes of the last snapshot (snapshot.go)
 	paused    atomic.Bool
 	stats     Stats                 // owned by the emulation goroutine
 	published atomic.Pointer[Stats] // a copy for other goroutines
-
-	// OnFrame, when set, is called on the emulation goroutine after each
-	// rendered frame.
-	OnFrame func(f *display.Frame, text *display.TextScreen)
 }
 
 // Stats are counters a status line shows.
@@ -124,13 +129,16 @@ type Stats struct {
 // New builds a machine and resets it; Run starts it.
 func New(cfg Config) (*Machine, error) {
 	if cfg.Memory == 0 {
-		cfg.Memory = 128 << 20
+		cfg.Memory = DefaultMemory
 	}
-	if cfg.Memory > core.MaxMemory {
-		return nil, fmt.Errorf("memory %d MiB is more than the core's limit of 2047 MiB", cfg.Memory>>20)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	if cfg.Memory < 2<<20 {
-		return nil, fmt.Errorf("memory %d KiB is too small (at least 2 MiB)", cfg.Memory>>10)
+	if cfg.Name == "" {
+		cfg.Name = cfg.mediaName()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if len(cfg.BIOS) == 0 || len(cfg.BIOS)%65536 != 0 || len(cfg.BIOS) > 1<<20 {
 		return nil, fmt.Errorf("BIOS image of %d bytes: want a multiple of 64 KiB up to 1 MiB", len(cfg.BIOS))
@@ -144,6 +152,7 @@ func New(cfg Config) (*Machine, error) {
 		bios:  cfg.BIOS,
 		hub:   display.NewHub(),
 		work:  make(chan func(), 1024),
+		life:  life{halt: make(chan struct{})},
 	}
 	e := cfg.Engine
 	if e == nil {
@@ -176,12 +185,24 @@ func New(cfg Config) (*Machine, error) {
 		m.Close()
 		return nil, err
 	}
-	m.reset()
+	if err := m.reset(); err != nil {
+		m.Close()
+		return nil, err
+	}
 	return m, nil
 }
 
-// Close frees the core and closes media.
+// Close frees the core and closes media. Call it once Run has returned;
+// afterwards every method that needs the machine returns ErrStopped.
 func (m *Machine) Close() {
+	m.life.mu.Lock()
+	if m.life.state != stateClosed {
+		if m.life.state != stateStopped {
+			close(m.life.halt)
+		}
+		m.life.state = stateClosed
+	}
+	m.life.mu.Unlock()
 	for _, c := range m.closers {
 		c.Close()
 	}
@@ -194,32 +215,37 @@ func (m *Machine) Close() {
 
 // reset returns the machine to power-on: devices, fw_cfg, the CPU, and the
 // BIOS below 1 MiB.
-func (m *Machine) reset() {
+func (m *Machine) reset() error {
 	for _, r := range m.resetters {
 		r.Reset()
 	}
 	m.fw.Reset()
 	if err := m.core.Reset(); err != nil {
-		panic(err)
+		return err
 	}
 	m.core.WritePhys(uint32(0x100000-len(m.bios)), m.bios)
 	m.core.DirtyJIT(0, 0x100000)
+	return nil
 }
 
 // requestReset is how the guest resets the machine (keyboard controller,
 // 0xCF9, port 0x92). It happens at once, inside the guest's OUT: the CPU must
 // not run on past a reset it asked for (SeaBIOS's reboot path would fault).
+// A reset the core fails is a crash of the core: the guest's instruction
+// cannot complete, so the call into the core is abandoned (core.Abort) and
+// Run returns an error wrapping ErrCrash.
 func (m *Machine) requestReset() {
 	m.stats.Resets++
-	m.reset()
-}
-
-// logf writes a note to the configured log.
-func (m *Machine) logf(format string, a ...any) {
-	if m.cfg.Log != nil {
-		fmt.Fprintf(m.cfg.Log, format+"\n", a...)
+	if err := m.reset(); err != nil {
+		core.Abort(fmt.Errorf("reset: %w", err))
 	}
 }
+
+// Logger returns the machine's logger.
+func (m *Machine) Logger() *slog.Logger { return m.cfg.Logger }
+
+// Config returns the configuration the machine was built with.
+func (m *Machine) Config() Config { return m.cfg }
 
 // Hub returns the display hub sinks subscribe to.
 func (m *Machine) Hub() *display.Hub { return m.hub }
@@ -236,26 +262,19 @@ func (m *Machine) Stats() Stats {
 	return Stats{}
 }
 
-// Do queues fn to run on the emulation goroutine between time slices.
-func (m *Machine) Do(fn func()) {
-	m.work <- fn
-}
-
-// openFile opens a media file read-only, with a clear error.
-func openFile(path string) (*os.File, int64, error) {
+// checkMediaFile says why path cannot be a medium: missing, a directory,
+// not a regular file (a FIFO, a device), or empty.
+func checkMediaFile(path string) error {
 	st, err := os.Stat(path)
-	if err != nil {
-		return nil, 0, err
+	switch {
+	case err != nil:
+		return err
+	case st.IsDir():
+		return fmt.Errorf("%s is a directory, not an image", path)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file (%s)", path, st.Mode().Type())
+	case st.Size() == 0:
+		return fmt.Errorf("%s is empty", path)
 	}
-	if st.IsDir() {
-		return nil, 0, fmt.Errorf("%s is a directory, not a disk image", path)
-	}
-	if st.Size() == 0 {
-		return nil, 0, fmt.Errorf("%s is empty", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	return f, st.Size(), nil
+	return nil
 }

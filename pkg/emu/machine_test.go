@@ -109,6 +109,7 @@ func (v *vm) waitText(re string, timeout time.Duration) string {
 }
 
 func TestCtrlAltDelRebootsFreeDOS(t *testing.T) {
+	testenv.SkipShort(t, "the CPU core, SeaBIOS and the shared images")
 	v := start(t, emu.Config{Memory: 64 << 20, Floppy: [2]string{testenv.Image(t, "freedos722.img")}})
 	v.waitText(`A:\\>`, 60*time.Second)
 	if n := strings.Count(v.dbg.String(), "Booting from Floppy"); n != 1 {
@@ -203,6 +204,7 @@ func changedBox(a, b *image.RGBA) image.Rectangle {
 // 3), then moves the mouse by injected PS/2 deltas and checks that the
 // pointer moved: the screen changes where the pointer was and where it went.
 func TestKolibriDesktopAndMouse(t *testing.T) {
+	testenv.SkipShort(t, "the CPU core, SeaBIOS and the shared images")
 	want := loadPNG(t, testenv.Image(t, "kolibri.png"))
 	v := start(t, emu.Config{Memory: 128 << 20, Floppy: [2]string{testenv.Image(t, "kolibri.img")}})
 	// The clock on the taskbar and the pointer may differ; a fully drawn
@@ -234,6 +236,7 @@ func TestKolibriDesktopAndMouse(t *testing.T) {
 // TestFastTypingLosesNoKeys types a long line at once, as a paste does: the
 // machine queues what the keyboard's 16-byte buffer cannot hold yet.
 func TestFastTypingLosesNoKeys(t *testing.T) {
+	testenv.SkipShort(t, "the CPU core, SeaBIOS and the shared images")
 	v := start(t, emu.Config{Memory: 32 << 20, Floppy: [2]string{testenv.Image(t, "freedos722.img")}})
 	v.waitText(`A:\\>`, 60*time.Second)
 	line := "echo The-Quick-Brown-Fox_Jumps_Over_The_Lazy_Dog_0123456789!"

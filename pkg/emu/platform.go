@@ -1,7 +1,6 @@
 package emu
 
 import (
-	"bufio"
 	"io"
 
 	"github.com/do86/do86/internal/bus"
@@ -46,12 +45,8 @@ func (m *Machine) wirePlatform() error {
 	add(0x92, 1, pa, "port92")
 	m.resetters = append(m.resetters, rc, pa)
 
-	var serial io.Writer = io.Discard
-	if m.cfg.Serial != nil {
-		m.serialBuf = bufio.NewWriterSize(m.cfg.Serial, 4096)
-		serial = m.serialBuf
-	}
-	d.com1 = uart16550.New(irq(uart16550.COM1IRQ), serial)
+	m.serial = newSerialTap(m)
+	d.com1 = uart16550.New(irq(uart16550.COM1IRQ), m.serial)
 	add(uart16550.COM1Base, uart16550.Ports, d.com1, "com1")
 	m.resetters = append(m.resetters, d.com1)
 
@@ -89,8 +84,4 @@ func (m *Machine) feedSerial() {
 }
 
 // flushSerial pushes buffered COM1 output to its writer.
-func (m *Machine) flushSerial() {
-	if m.serialBuf != nil {
-		m.serialBuf.Flush()
-	}
-}
+func (m *Machine) flushSerial() { m.serial.flush() }

@@ -12,8 +12,14 @@ const frameInterval = time.Second / 30
 
 // Run runs the machine until ctx is done (nil error), the guest powers off
 // (ErrPowerOff) or the core crashes (an error wrapping ErrCrash). The caller's
-// goroutine becomes the emulation goroutine.
+// goroutine becomes the emulation goroutine. Run may be called again after
+// it returned (the guest continues); on a closed machine it returns
+// ErrStopped.
 func (m *Machine) Run(ctx context.Context) (err error) {
+	if err := m.begin(); err != nil {
+		return err
+	}
+	defer m.end()
 	defer func() {
 		// A trap inside a device call from the core surfaces as a panic
 		// carrying ErrCrash; anything else is a bug we report, not hide.
@@ -129,7 +135,7 @@ func (m *Machine) drainWork() {
 // Pause stops (true) or resumes (false) the guest; the guest clock stops too.
 func (m *Machine) Pause(p bool) {
 	m.paused.Store(p)
-	m.Do(func() {})
+	m.Do(func() {}) // wakes a halted run loop; nothing to wake once stopped
 }
 
 // Paused reports whether the guest is paused.

@@ -10,7 +10,7 @@ import (
 )
 
 // render draws the guest's screen, publishes it to the hub and tells
-// OnFrame. An unchanged screen costs a render call that finds nothing dirty.
+// the frame hooks. An unchanged screen costs a render call that finds nothing dirty.
 func (m *Machine) render() {
 	if m.dev.vga == nil {
 		return
@@ -21,9 +21,7 @@ func (m *Machine) render() {
 	}
 	m.frame, m.text = f, text
 	m.hub.Publish(f, dirty, text)
-	if m.OnFrame != nil {
-		m.OnFrame(f, text)
-	}
+	m.callFrameHooks(f, text)
 }
 
 // Image returns the screen as last rendered (nil before the first frame).

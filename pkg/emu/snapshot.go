@@ -108,25 +108,16 @@ func (m *Machine) Snapshot(store *pager.Store, name string) (SnapshotStats, erro
 	return st, nil
 }
 
-// SaveSnapshot runs Snapshot on the emulation goroutine and waits for it;
-// safe from any goroutine while Run runs (after Run returned, call Snapshot
-// directly). ctx bounds the wait.
+// SaveSnapshot runs Snapshot with the machine to itself (see Exec) and
+// waits for it: safe from any goroutine, whether Run runs or not. ctx
+// bounds the wait; a ctx already done saves nothing.
 func (m *Machine) SaveSnapshot(ctx context.Context, store *pager.Store, name string) (SnapshotStats, error) {
-	type result struct {
-		st  SnapshotStats
-		err error
+	var st SnapshotStats
+	var err error
+	if xerr := m.Exec(ctx, func() { st, err = m.Snapshot(store, name) }); xerr != nil {
+		return SnapshotStats{}, xerr
 	}
-	ch := make(chan result, 1)
-	m.Do(func() {
-		st, err := m.Snapshot(store, name)
-		ch <- result{st, err}
-	})
-	select {
-	case r := <-ch:
-		return r.st, r.err
-	case <-ctx.Done():
-		return SnapshotStats{}, ctx.Err()
-	}
+	return st, err
 }
 
 // Resume builds a machine from cfg — the same media and devices the

@@ -43,6 +43,7 @@ func rss() int {
 // running (its clock advances, the mouse moves the pointer). It also takes
 // ten snapshots of the running desktop and reports what they cost.
 func TestSnapshotKolibri(t *testing.T) {
+	testenv.SkipShort(t, "the CPU core, SeaBIOS and the shared images")
 	if dir := os.Getenv(kolibriChildEnv); dir != "" {
 		resumeKolibri(t, dir)
 		return

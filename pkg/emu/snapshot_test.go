@@ -214,6 +214,7 @@ func testSnapshotFreeDOS(t *testing.T, jit bool) {
 // snapshotted and resumed again, twice over, with the JIT on — as a serve
 // session that hibernates more than once, or one started warm, is.
 func TestSnapshotOfResumedMachine(t *testing.T) {
+	testenv.SkipShort(t, "the CPU core, SeaBIOS and the shared images")
 	cfg := emu.Config{Memory: 32 << 20, JIT: true, Floppy: [2]string{testenv.Image(t, "freedos722.img")}}
 	store := openStore(t)
 	v := start(t, cfg)

@@ -2,6 +2,7 @@ package emu
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/do86/do86/internal/boot"
@@ -149,12 +150,19 @@ func (m *Machine) insertMedia() error {
 		if path == "" {
 			continue
 		}
-		f, size, err := openFile(path)
+		if err := checkMediaFile(path); err != nil {
+			return err
+		}
+		f, err := os.Open(path)
 		if err != nil {
 			return err
 		}
 		m.closers = append(m.closers, f)
-		if err := m.dev.fdc.Insert(i, f, size, false); err != nil {
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if err := m.dev.fdc.Insert(i, f, st.Size(), false); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}

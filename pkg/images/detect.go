@@ -75,6 +75,9 @@ func Detect(path string) (Detection, error) {
 	if st.IsDir() {
 		return Detection{}, fmt.Errorf("%s is a directory, not an image", path)
 	}
+	if !st.Mode().IsRegular() {
+		return Detection{}, fmt.Errorf("%s is not a regular file (%s): give an image file", path, st.Mode().Type())
+	}
 	if st.Size() == 0 {
 		return Detection{}, fmt.Errorf("%s is empty", path)
 	}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/do86/do86/internal/testenv"
 	"github.com/do86/do86/pkg/display"
 	"github.com/do86/do86/pkg/display/vnc"
 )
@@ -24,10 +25,7 @@ import (
 // gvnccapture (Debian package gvncviewer), when it is installed: the PNG it
 // writes must be the published frame exactly.
 func TestGvnccapture(t *testing.T) {
-	bin, err := exec.LookPath("gvnccapture")
-	if err != nil {
-		t.Fatal("gvnccapture not installed: make setup-test installs it (Debian gvncviewer)")
-	}
+	bin := testenv.Tool(t, "gvnccapture")
 	hub := display.NewHub()
 	f := desktop(320, 200, 11)
 	hub.Publish(f, nil, nil)
@@ -77,6 +75,7 @@ func TestGvnccapture(t *testing.T) {
 // when it is installed. It writes JPEG, so the comparison allows JPEG's
 // small errors; a decoding mistake shows as far larger ones.
 func TestVncsnapshot(t *testing.T) {
+	testenv.SkipShort(t, "vncsnapshot")
 	bin, err := exec.LookPath("vncsnapshot")
 	if err != nil {
 		t.Fatal("vncsnapshot not installed: make setup-test installs it")
@@ -180,9 +179,7 @@ func runFor(cmd *exec.Cmd, d time.Duration) error {
 // key typed into it reaches the machine as a scancode.
 func TestTigerVNC(t *testing.T) {
 	for _, tool := range []string{"vncviewer", "Xvfb", "xdotool"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatal(tool + " not installed: make setup-test installs it")
-		}
+		testenv.Tool(t, tool)
 	}
 	r, w, err := os.Pipe()
 	if err != nil {

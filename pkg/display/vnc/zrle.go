@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+
+	"github.com/do86/do86/pkg/display"
 )
 
 // ZRLE subencodings (RFC 6143 §7.7.6).
@@ -31,6 +33,7 @@ type zrleEncoder struct {
 	palette []uint32
 	index   map[uint32]uint8
 	runs    []int32 // run lengths of the current tile
+	idx     []uint8 // palette indices of the current tile, for packing
 }
 
 func (z *zrleEncoder) encode(out []byte, px []uint32, w, h int, cv *converter) []byte {
@@ -104,7 +107,7 @@ func (z *zrleEncoder) encodeTile(b []byte, t []uint32, tw, th int, cv *converter
 			best, kind = s, zrlePaletteRLE+np
 		}
 		if np <= 16 {
-			if s := np*cp + th*((tw*packBits(np)+7)/8); s <= best {
+			if s := np*cp + display.PackedSize(tw, th, display.PaletteBits(np)); s <= best {
 				best, kind = s, np
 			}
 		}
@@ -136,36 +139,13 @@ func (z *zrleEncoder) encodeTile(b []byte, t []uint32, tw, th int, cv *converter
 		}
 		return b
 	}
-	// Packed palette: indices of packBits bits, rows padded to a byte.
+	// Packed palette: indices of 1, 2 or 4 bits, rows padded to a byte.
 	b = cv.appendCPixels(b, z.palette)
-	bits := packBits(np)
-	for y := range th {
-		var acc byte
-		nb := 0
-		for _, c := range t[y*tw : (y+1)*tw] {
-			acc = acc<<bits | z.index[c]
-			nb += bits
-			if nb == 8 {
-				b = append(b, acc)
-				acc, nb = 0, 0
-			}
-		}
-		if nb > 0 {
-			b = append(b, acc<<(8-nb))
-		}
+	z.idx = z.idx[:0]
+	for _, c := range t {
+		z.idx = append(z.idx, z.index[c])
 	}
-	return b
-}
-
-// packBits is the index width of a packed palette of n colours.
-func packBits(n int) int {
-	switch {
-	case n <= 2:
-		return 1
-	case n <= 4:
-		return 2
-	}
-	return 4
+	return display.AppendPacked(b, z.idx, tw, th, display.PaletteBits(np))
 }
 
 // appendRunLength writes a run of n pixels as ZRLE does: n-1 as a sum of

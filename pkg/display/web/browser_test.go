@@ -319,6 +319,7 @@ var menuArea = image.Rect(5, 323, 204, 739)
 // connects to the session's /websockify, shows the desktop, and a key
 // typed into it reaches the guest (the Win key opens KolibriOS's menu).
 func TestNoVNCKolibri(t *testing.T) {
+	testenv.SkipShort(t, "the CPU core and SeaBIOS")
 	k := kolibri(t)
 	ctx := newTab(t)
 	k.waitDesktop(t)
@@ -351,6 +352,7 @@ func TestNoVNCKolibri(t *testing.T) {
 // KolibriOS image file, shows the desktop, and a key and a click through
 // the page change the guest's screen.
 func TestBrowserKolibri(t *testing.T) {
+	testenv.SkipShort(t, "the CPU core and SeaBIOS")
 	k := kolibri(t)
 	ctx := newTab(t)
 	page := k.hs.URL + "/s/t1?pointer=abs&image=" + url.QueryEscape(k.path)

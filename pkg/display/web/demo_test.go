@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/do86/do86/internal/testenv"
 	"github.com/do86/do86/pkg/display"
 	"github.com/do86/do86/pkg/display/web"
 )
@@ -13,6 +14,7 @@ import (
 // second) in a session: a viewer's keyframe is the machine's screen, and
 // the deltas that follow reproduce its later screens exactly.
 func TestDemoEndToEnd(t *testing.T) {
+	testenv.SkipShort(t, "the CPU core and SeaBIOS")
 	ms := newMachines()
 	srv := web.New(web.Options{Boot: realBoot(ms), Logf: t.Logf})
 	hs := httptest.NewServer(srv)

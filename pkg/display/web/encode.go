@@ -292,8 +292,7 @@ func (t *tileEncoder) encode(b []byte, f *display.Frame, x, y, w, h int) []byte 
 	best, size := TileRaw, 3*np
 	if !overflow {
 		if ncol <= 16 {
-			bpp := packedBits(ncol)
-			if s := 1 + 3*ncol + h*((w*bpp+7)/8); s < size {
+			if s := 1 + 3*ncol + display.PackedSize(w, h, display.PaletteBits(ncol)); s < size {
 				best, size = TilePacked, s
 			}
 		}
@@ -307,22 +306,7 @@ func (t *tileEncoder) encode(b []byte, f *display.Frame, x, y, w, h int) []byte 
 		for _, c := range t.colors[:ncol] {
 			b = appendRGB(b, c)
 		}
-		bpp := packedBits(ncol)
-		for r := 0; r < h; r++ {
-			var acc byte
-			nb := 0
-			for _, ix := range t.idx[r*w : r*w+w] {
-				acc = acc<<bpp | ix
-				nb += bpp
-				if nb == 8 {
-					b = append(b, acc)
-					acc, nb = 0, 0
-				}
-			}
-			if nb > 0 {
-				b = append(b, acc<<(8-nb))
-			}
-		}
+		b = display.AppendPacked(b, t.idx[:np], w, h, display.PaletteBits(ncol))
 	case TileRLE:
 		b = append(b, TileRLE, byte(ncol))
 		for _, c := range t.colors[:ncol] {
@@ -359,17 +343,6 @@ func runLen(n int) int {
 	default:
 		return 3 // runs are at most 256 pixels: n-2 fits two varint bytes
 	}
-}
-
-// packedBits is the index width TilePacked uses for n colours.
-func packedBits(n int) int {
-	switch {
-	case n <= 2:
-		return 1
-	case n <= 4:
-		return 2
-	}
-	return 4
 }
 
 func appendRGB(b []byte, c uint32) []byte {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/do86/do86/internal/testenv"
 	"github.com/do86/do86/pkg/display"
 	"github.com/do86/do86/pkg/display/web"
 	"github.com/do86/do86/pkg/emu"
@@ -102,6 +103,7 @@ func waitSession(t *testing.T, base, id, what string, cond func(web.SessionInfo)
 // pass through the BIOS's text mode first) with its clock running; stopping
 // the session deletes the snapshot.
 func TestHibernateDemo(t *testing.T) {
+	testenv.SkipShort(t, "the CPU core and SeaBIOS")
 	store := tempStore(t)
 	defer store.Close()
 	ms := newMachines()
@@ -217,6 +219,7 @@ func TestHibernateDemo(t *testing.T) {
 
 // TestHibernateOff: with Hibernate false an idle session stops, as before.
 func TestHibernateOff(t *testing.T) {
+	testenv.SkipShort(t, "the CPU core and SeaBIOS")
 	store := tempStore(t)
 	defer store.Close()
 	ms := newMachines()
@@ -248,6 +251,7 @@ func TestHibernateOff(t *testing.T) {
 // opened after that resumes it instead of booting: its very first screen
 // is the demo's 320x200 one, not the BIOS's text.
 func TestWarmStartDemo(t *testing.T) {
+	testenv.SkipShort(t, "the CPU core and SeaBIOS")
 	store := tempStore(t)
 	defer store.Close()
 	ms := newMachines()

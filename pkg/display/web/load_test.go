@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/do86/do86/internal/testenv"
 	"github.com/do86/do86/pkg/display/web"
 )
 
@@ -34,6 +35,7 @@ func cpuTime() time.Duration {
 // clients) against the machines alone, the bytes and frames sent, and the
 // screen updates merged away (dropped) for viewers that were not ready.
 func BenchmarkLoad(b *testing.B) {
+	testenv.SkipShort(b, "the CPU core and SeaBIOS")
 	const sessions, viewers = 3, 20
 	ms := newMachines()
 	srv := web.New(web.Options{Boot: realBoot(ms)})
