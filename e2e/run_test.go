@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,6 +58,15 @@ func TestBadInput(t *testing.T) {
 	}
 	os.WriteFile(random, b, 0o644)
 	floppy := testenv.Image(t, "freedos722.img")
+	fifo := filepath.Join(dir, "fifo.img")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	disk := filepath.Join(dir, "disk.img")
+	os.WriteFile(disk, make([]byte, 1<<20), 0o644)
+	png := filepath.Join(dir, "ref.png")
+	os.WriteFile(png, []byte("\x89PNG\r\n\x1a\n"), 0o644)
+	store := filepath.Join(dir, "store.db")
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -69,6 +79,14 @@ func TestBadInput(t *testing.T) {
 		{"directory", []string{"run", dir}, "directory"},
 		{"memory 4G", []string{"run", floppy, "--memory", "4G"}, "2047"},
 		{"bad flag", []string{"run", "--no-such-flag"}, "unknown flag"},
+		{"fifo", []string{"run", fifo}, "not a regular file"},
+		{"negative timeout", []string{"run", floppy, "--timeout", "-5s"}, "--timeout -5s is negative"},
+		{"NaN tolerance", []string{"run", floppy, "--until-screen", png + ",NaN"}, "tolerance"},
+		{"overlay without disk", []string{"run", floppy, "--overlay", filepath.Join(dir, "o.ovl")}, "--overlay"},
+		{"persist and save", []string{"run", floppy, "--persist", "--save", "x", "--store", store}, "--save and --persist"},
+		{"same disk twice", []string{"run", "--hda", disk, "--hdb", disk, "--fda", floppy}, "same image"},
+		{"initrd without kernel", []string{"run", floppy, "--initrd", floppy}, "--initrd and --module need a kernel"},
+		{"resume missing", []string{"run", "--resume", "nope", "--store", store}, "nope"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := do86(t, 60*time.Second, tc.args...)

@@ -10,7 +10,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -59,6 +58,7 @@ type runFlags struct {
 	store         string
 	save          string
 	resume        string
+	force         bool
 	stats         bool
 }
 
@@ -67,9 +67,17 @@ func newRunCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run [IMAGE|FILE] [flags]",
 		Short: "Boot a PC from an image file",
-		Long: `Boot a PC from an image file. A positional FILE is looked at to decide how it
-boots (a floppy by its size, for now); --fda and the other media flags say it
-explicitly.
+		Long: `Boot a PC from an image: a catalog name (do86 images list) or a file. A file's
+kind is detected from its content — a floppy (by its size), an ISO 9660 CD
+(El Torito), a hard disk (MBR), a Multiboot kernel or a Linux bzImage — and
+it goes to the drive that kind implies; --fda, --cdrom, --hda and the other
+media flags say it explicitly. With no image and no media, the embedded demo
+OS boots.
+
+Guest writes to disks go to an overlay (in memory, or --overlay FILE) unless
+--persist. --save NAME snapshots the VM when it stops (refused at start when
+NAME exists, unless --force); --resume NAME continues one with the media it
+was made with, found again by path or catalog name and checked by content.
 
 Exit codes: 0 the VM stopped as asked (timeout, an --until matched, the guest
 powered off, the user quit); 1 an error; 3 an --until condition was not met
@@ -94,7 +102,7 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringArrayVar(&f.modules, "module", nil, "Multiboot module FILE[,ARGS] (repeatable)")
 	fl.StringVar(&f.ahciDisk, "ahci-disk", "", "disk image on an AHCI (SATA) controller")
 	fl.StringVar(&f.ahciDiskSize, "ahci-disk-size", "", "a blank AHCI disk of SIZE (e.g. 32M) when no --ahci-disk is given")
-	fl.StringVar(&f.memory, "memory", "", "guest RAM, e.g. 64M or 1024M, at most 2047M (default: the catalog's, else 128M)")
+	fl.StringVar(&f.memory, "memory", "", "guest RAM, e.g. 64M or 1G (a bare number is MiB), at most 2047M (default: the catalog's, else 128M)")
 	fl.StringVar(&f.bios, "bios", "", "BIOS image (default: Debian's SeaBIOS)")
 	fl.StringVar(&f.vgabios, "vgabios", "", "VGA BIOS image (default: Debian's SeaVGABIOS for std VGA)")
 	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly (--jit=false: interpret only)")
@@ -110,10 +118,11 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.boot, "boot", "", "boot order, a comma list of fda,cdrom,hda")
 	fl.StringVar(&f.store, "store", "", "snapshot store FILE (default: the user cache's do86/store.db)")
 	fl.StringVar(&f.save, "save", "", "save a snapshot NAME of the VM when it stops")
-	fl.StringVar(&f.resume, "resume", "", "resume the snapshot NAME (give the same image and media it was made with)")
+	fl.StringVar(&f.resume, "resume", "", "resume the snapshot NAME with the media it was made with (found again by path or catalog name and checked; media flags may name copies)")
+	fl.BoolVar(&f.force, "force", false, "let --save replace an existing snapshot of that name")
 	fl.BoolVar(&f.stats, "stats", false, "print instructions, MIPS and JIT figures when the VM stops")
 	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
-	fl.StringVar(&f.vnc, "vnc", "", "also serve this VM over VNC at ADDR (\":N\" = 127.0.0.1:5900+N)")
+	fl.StringVar(&f.vnc, "vnc", "", "also serve this VM over VNC at ADDR: \":N\" or HOST:N (N ≤ 99) is display N, port 5900+N (QEMU's convention); HOST:PORT and a bare PORT are TCP ports")
 	fl.StringVar(&f.vncPassword, "vnc-password", "", "VNC password (or $DO86_VNC_PASSWORD); none: no authentication")
 	fl.StringVar(&f.web, "web", "", "also serve this VM to browsers at ADDR (page at /, noVNC at /websockify)")
 	return cmd
@@ -138,7 +147,16 @@ func parseMemory(s string) (uint32, error) {
 }
 
 func runVM(ctx context.Context, f *runFlags, args []string) error {
-	cfg, err := buildConfig(ctx, f, args)
+	if err := f.check(); err != nil {
+		return fail(err)
+	}
+	var cfg emu.Config
+	var err error
+	if f.resume != "" {
+		cfg, err = resumeConfig(ctx, f, args)
+	} else {
+		cfg, err = buildConfig(ctx, f, args)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -189,7 +207,7 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 
 	var m *emu.Machine
 	if f.resume != "" {
-		m, err = resumeMachine(cfg, f.store, f.resume)
+		m, err = resumeMachine(ctx, cfg, f.store, f.resume)
 	} else {
 		m, err = emu.New(cfg)
 	}
@@ -305,8 +323,8 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 func loadUntilScreen(arg string) (*image.RGBA, float64, error) {
 	path, tol := arg, 8.0
 	if i := strings.LastIndexByte(arg, ','); i > 0 {
-		t, err := strconv.ParseFloat(arg[i+1:], 64)
-		if err != nil || t < 0 {
+		t, ok := parseTolerance(arg[i+1:])
+		if !ok {
 			return nil, 0, fmt.Errorf("--until-screen %q: the tolerance after the comma must be a number ≥ 0", arg)
 		}
 		path, tol = arg[:i], t

@@ -149,6 +149,12 @@ var sharedEngine = sync.OnceValues(func() (*core.Engine, error) {
 })
 
 func serve(ctx context.Context, f *serveFlags) error {
+	switch {
+	case f.maxSessions < 1:
+		return fail(fmt.Errorf("--max-sessions %d: want at least 1", f.maxSessions))
+	case f.idle < 0:
+		return fail(fmt.Errorf("--idle %s is negative: give a duration such as 10m, or 0 for never", f.idle))
+	}
 	addr, err := webAddr(f.listen)
 	if err != nil {
 		return fail(fmt.Errorf("--listen: %w", err))

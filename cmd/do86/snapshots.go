@@ -30,9 +30,30 @@ func openStore(path string) (*pager.Store, error) {
 	return s, nil
 }
 
+// resumeConfig is the configuration of the snapshot --resume names, its
+// media found again and checked (emu.ResumeConfig), with the flags' media
+// and firmware.
+func resumeConfig(ctx context.Context, f *runFlags, args []string) (emu.Config, error) {
+	req, err := f.request(args)
+	if err != nil {
+		return emu.Config{}, err
+	}
+	s, err := openStore(f.store)
+	if err != nil {
+		return emu.Config{}, err
+	}
+	defer s.Close()
+	cfg, err := emu.ResumeConfig(ctx, s, f.resume, req)
+	if err != nil {
+		return cfg, fmt.Errorf("resume %s: %w", f.resume, asFlags(err))
+	}
+	cfg.Logger = req.Logger
+	return cfg, nil
+}
+
 // resumeMachine builds a machine from cfg and restores snapshot name into it.
 // The store is held only while reading.
-func resumeMachine(cfg emu.Config, storePath, name string) (*emu.Machine, error) {
+func resumeMachine(ctx context.Context, cfg emu.Config, storePath, name string) (*emu.Machine, error) {
 	s, err := openStore(storePath)
 	if err != nil {
 		return nil, err
@@ -43,7 +64,7 @@ func resumeMachine(cfg emu.Config, storePath, name string) (*emu.Machine, error)
 	if err != nil {
 		return nil, fmt.Errorf("resume %s: %w", name, err)
 	}
-	fmt.Fprintf(os.Stderr, "do86: resumed %s in %s\n", name, time.Since(t0).Round(time.Millisecond))
+	cfg.Logger.Info(fmt.Sprintf("resumed %s in %s", name, time.Since(t0).Round(time.Millisecond)))
 	return m, nil
 }
 

@@ -39,7 +39,7 @@ func (m *Machine) loadKernel() (bool, error) {
 		}
 		var mods []boot.Module
 		for _, spec := range c.Modules {
-			file, args, _ := strings.Cut(spec, ",")
+			file, args := splitModule(spec)
 			b, err := read("Modules", file)
 			if err != nil {
 				return false, err
@@ -94,4 +94,10 @@ func (m *Machine) wireAHCI() error {
 	m.resetters = append(m.resetters, a)
 	m.dev.ahci = a
 	return nil
+}
+
+// splitModule splits a Multiboot module's "FILE[,ARGS]".
+func splitModule(spec string) (file, args string) {
+	file, args, _ = strings.Cut(spec, ",")
+	return file, args
 }

@@ -69,6 +69,10 @@ type Config struct {
 
 	// Engine is the compiled core to instantiate (nil: load from core.Find).
 	Engine *core.Engine
+
+	// media, when set, are the media's fingerprints, already checked
+	// (ResumeConfig); a snapshot records them without hashing again.
+	media []Medium
 }
 
 // Errors that end Run.
@@ -109,6 +113,7 @@ type Machine struct {
 	keys     []keyEvent // keys the keyboard could not take yet
 
 	powerOff  bool
+	media     []Medium  // fingerprints of the media, computed at the first snapshot
 	pages     pageCache // page hashes of the last snapshot (snapshot.go)
 	paused    atomic.Bool
 	stats     Stats                 // owned by the emulation goroutine
@@ -153,6 +158,7 @@ func New(cfg Config) (*Machine, error) {
 		hub:   display.NewHub(),
 		work:  make(chan func(), 1024),
 		life:  life{halt: make(chan struct{})},
+		media: cfg.media,
 	}
 	e := cfg.Engine
 	if e == nil {

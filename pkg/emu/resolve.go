@@ -53,6 +53,10 @@ type Request struct {
 
 	// Logger receives what Resolve found (the image's kind); nil: nothing.
 	Logger *slog.Logger
+
+	// resumeOnly places the media given, for ResumeConfig: no default
+	// image, and no media is no error.
+	resumeOnly bool
 }
 
 // FieldError is a bad value of a Request or Config field. Its message names
@@ -95,6 +99,7 @@ func Resolve(ctx context.Context, req Request) (Config, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg := Config{
+		Logger: req.Logger,
 		Memory: uint32(min(req.Memory, 1<<32-1)), JIT: !req.NoJIT,
 		Floppy: req.Floppy, HDA: req.HDA, HDB: req.HDB, CDROM: req.CDROM,
 		Persist: req.Persist, Overlay: req.Overlay,
@@ -106,7 +111,7 @@ func Resolve(ctx context.Context, req Request) (Config, error) {
 		return cfg, fieldErr("Memory", fmt.Sprintf("%dM", req.Memory>>20), "is more than the CPU core supports (at most 2047M)")
 	}
 	image := req.Image
-	if image == "" && !cfg.hasMedia() {
+	if image == "" && !cfg.hasMedia() && !req.resumeOnly {
 		image = images.Default
 	}
 	var first string // the boot device the image implies
@@ -136,7 +141,10 @@ func Resolve(ctx context.Context, req Request) (Config, error) {
 	if cfg.Memory == 0 {
 		cfg.Memory = DefaultMemory
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.Validate(); err != nil && !(req.resumeOnly && !cfg.hasMedia()) {
+		return cfg, err
+	}
+	if err := cfg.checkDistinct(); err != nil {
 		return cfg, err
 	}
 	var err error
@@ -241,6 +249,8 @@ func (c *Config) Validate() error {
 		return fieldErr("Initrd", "", "goes with Kernel; a Multiboot kernel takes Modules")
 	case c.Kernel != "" && len(c.Modules) > 0:
 		return fieldErr("Modules", "", "go with Multiboot, not Kernel")
+	case c.Overlay != "" && c.HDA == "":
+		return fieldErr("Overlay", c.Overlay, "keeps the writes to HDA, and there is no HDA")
 	case c.AHCIDiskSize < 0:
 		return fieldErr("AHCIDiskSize", fmt.Sprint(c.AHCIDiskSize), "is negative")
 	}
@@ -287,4 +297,28 @@ func bootOrder(given []string, first string, cfg Config) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkDistinct refuses one image file in two writable drives: their
+// writes would go to one file (with Persist) or diverge silently.
+func (c *Config) checkDistinct() error {
+	type drive struct{ field, path string }
+	var ds []drive
+	for _, d := range []drive{{"Floppy", c.Floppy[0]}, {"Floppy", c.Floppy[1]}, {"HDA", c.HDA}, {"HDB", c.HDB}, {"AHCIDisk", c.AHCIDisk}} {
+		if d.path != "" {
+			ds = append(ds, d)
+		}
+	}
+	for i := range ds {
+		a, err := os.Stat(ds[i].path)
+		if err != nil {
+			continue // New reports it
+		}
+		for j := i + 1; j < len(ds); j++ {
+			if b, err := os.Stat(ds[j].path); err == nil && os.SameFile(a, b) {
+				return fieldErr(ds[j].field, ds[j].path, "is the same image as %s: one image file can be in one drive only", ds[i].field)
+			}
+		}
+	}
+	return nil
 }

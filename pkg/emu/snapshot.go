@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/do86/do86/internal/core"
@@ -58,10 +58,14 @@ func (m *Machine) Snapshot(store *pager.Store, name string) (SnapshotStats, erro
 		return st, errors.New("snapshot: the disks write through to their images (persist), so a snapshot could not bring them back")
 	}
 	t0 := time.Now()
+	conf, err := m.saveConfig()
+	if err != nil {
+		return st, fmt.Errorf("snapshot: media: %w", err)
+	}
 	snap := &pager.Snapshot{
 		Info: pager.Info{
 			CoreVersion: core.Version, CoreSHA256: core.WasmSHA256,
-			Image: m.imageName(), RAM: uint64(m.cfg.Memory),
+			Image: m.imageName(), RAM: uint64(m.cfg.Memory), Config: conf,
 		},
 		Devices: map[string][]byte{},
 	}
@@ -132,6 +136,9 @@ func Resume(cfg Config, store *pager.Store, name string) (*Machine, error) {
 		return nil, err
 	}
 	cfg.Memory = uint32(snap.Info.RAM)
+	if err := checkMedia(name, snap, &cfg); err != nil {
+		return nil, err
+	}
 	m, err := New(cfg)
 	if err != nil {
 		return nil, err
@@ -246,11 +253,47 @@ func (m *Machine) restore(store *pager.Store, name string, snap *pager.Snapshot)
 
 // imageName names what the machine boots, for snapshot listings.
 func (m *Machine) imageName() string {
-	c := &m.cfg
-	for _, p := range []string{c.Floppy[0], c.CDROM, c.HDA, c.AHCIDisk, c.Kernel, c.Multiboot, c.Floppy[1], c.HDB} {
-		if p != "" {
-			return filepath.Base(p)
+	if m.cfg.Name != "" {
+		return m.cfg.Name
+	}
+	return m.cfg.mediaName()
+}
+
+// checkMedia refuses to resume snapshot name on a configuration whose
+// media are not the ones it was made with (by slot and fingerprint), and
+// keeps the fingerprints in cfg for the next snapshot.
+func checkMedia(name string, snap *pager.Snapshot, cfg *Config) error {
+	if len(snap.Info.Config) == 0 {
+		return nil // older snapshots recorded only disk sizes; devices check those
+	}
+	var sc savedConfig
+	if err := json.Unmarshal(snap.Info.Config, &sc); err != nil {
+		return fmt.Errorf("snapshot %q: its configuration record is damaged: %v", name, err)
+	}
+	have := cfg.media
+	if have == nil {
+		var err error
+		if have, err = cfg.fingerprintMedia(); err != nil {
+			return err
 		}
 	}
-	return ""
+	bySlot := map[string]Medium{}
+	for _, md := range have {
+		bySlot[md.Slot] = md
+	}
+	for _, want := range sc.Media {
+		got, ok := bySlot[want.Slot]
+		switch {
+		case !ok:
+			return fmt.Errorf("snapshot %q was made with a %s (%s) that this machine lacks", name, slotWord(want.Slot), want.Path)
+		case got.Fingerprint != want.Fingerprint:
+			return fmt.Errorf("snapshot %q: its %s was %s; %s has other content: resuming onto it could damage it", name, slotWord(want.Slot), want.Path, got.Path)
+		}
+		delete(bySlot, want.Slot)
+	}
+	for _, md := range bySlot {
+		return fmt.Errorf("snapshot %q was made without a %s; %s cannot be added to it", name, slotWord(md.Slot), md.Path)
+	}
+	cfg.media = have
+	return nil
 }

@@ -47,6 +47,9 @@ type Info struct {
 	Bytes int64
 	// StateBytes is the size of the core and device blobs (set by Save).
 	StateBytes int
+	// Config is the machine's configuration and media, encoded by the
+	// machine (pkg/emu) so that it can be built again and its media checked.
+	Config []byte
 }
 
 // Disk is the part of one disk a snapshot keeps: the sectors the guest

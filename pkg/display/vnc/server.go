@@ -157,9 +157,18 @@ func (s *Server) Close() error {
 // loopback interface, so that only this computer's users can connect.
 const DefaultHost = "127.0.0.1"
 
+// MaxPassword is how much of a password VNC authentication uses: RFB's
+// DES challenge takes an 8-byte key, so characters beyond the eighth are
+// ignored by every VNC client and server.
+const MaxPassword = 8
+
+// MaxDisplay is the largest N that "HOST:N" takes as a display number.
+const MaxDisplay = 99
+
 // ParseAddr turns a command-line VNC address into a TCP address to listen
-// on: ":N" is display N, 127.0.0.1:(5900+N); a bare number is a port on
-// 127.0.0.1; "host:port" is taken as is.
+// on, in QEMU's convention: ":N" and "HOST:N" with N up to MaxDisplay are
+// display N, port 5900+N (":1" is 127.0.0.1:5901); a larger N after a
+// colon, or a bare number, is a TCP port (a bare number on 127.0.0.1).
 func ParseAddr(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -171,21 +180,21 @@ func ParseAddr(s string) (string, error) {
 		}
 		return net.JoinHostPort(DefaultHost, strconv.Itoa(n)), nil
 	}
-	if strings.HasPrefix(s, ":") {
-		n, err := strconv.Atoi(s[1:])
-		if err != nil || n < 0 || 5900+n > 65535 {
-			return "", fmt.Errorf("vnc: bad display number in %q", s)
-		}
-		return net.JoinHostPort(DefaultHost, strconv.Itoa(5900+n)), nil
-	}
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
-		return "", fmt.Errorf("vnc: bad address %q: %v", s, err)
+		return "", fmt.Errorf("vnc: bad address %q: want :N (display N), HOST:N or HOST:PORT", s)
 	}
-	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-		return "", fmt.Errorf("vnc: bad port in %q", s)
+	if host == "" {
+		host = DefaultHost
 	}
-	return net.JoinHostPort(host, port), nil
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return "", fmt.Errorf("vnc: bad display or port in %q", s)
+	}
+	if p <= MaxDisplay {
+		p += 5900
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p)), nil
 }
 
 // Listen parses addr with ParseAddr and listens on it over TCP.

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"strconv"
+
+	"github.com/do86/do86/pkg/display/vnc"
+)
+
+// check refuses flag values that are accepted by their types but mean
+// nothing, or would lose data, before anything starts: a run must not end
+// with a surprise after the user waited for it.
+func (f *runFlags) check() error {
+	switch {
+	case f.timeout < 0:
+		return fmt.Errorf("--timeout %s is negative: give a duration such as 60s (or none to run until stopped)", f.timeout)
+	case f.save != "" && f.persist:
+		return errors.New("--save and --persist exclude each other: with --persist the guest writes into the disk images, which a snapshot could not bring back")
+	case f.resume != "" && f.boot != "":
+		return errors.New("--boot has no meaning with --resume: the snapshot continues where it was")
+	}
+	if f.save != "" {
+		if err := f.checkSave(); err != nil {
+			return err
+		}
+	}
+	if f.vnc != "" {
+		a, err := vnc.ParseAddr(f.vnc)
+		if err != nil {
+			return fmt.Errorf("--vnc: %w", err)
+		}
+		if _, port, _ := net.SplitHostPort(a); port != "" {
+			if p, _ := strconv.Atoi(port); p < 1024 {
+				cliLogger().Warn(fmt.Sprintf("--vnc %s is TCP port %d, a privileged port; a display number is :N (port 5900+N)", f.vnc, p))
+			}
+		}
+	}
+	if pw := f.vncPassword; len(pw) > vnc.MaxPassword {
+		cliLogger().Warn(fmt.Sprintf("--vnc-password is %d characters: VNC authentication uses only the first %d", len(pw), vnc.MaxPassword))
+	}
+	return nil
+}
+
+// checkSave refuses --save NAME when NAME exists, unless --force or it is
+// the snapshot being resumed (continue and save back).
+func (f *runFlags) checkSave() error {
+	if f.force || f.save == f.resume {
+		return nil
+	}
+	s, err := openStore(f.store)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	infos, err := s.List()
+	if err != nil {
+		return err
+	}
+	for _, i := range infos {
+		if i.Name == f.save {
+			return fmt.Errorf("--save %s: a snapshot of that name exists (saved %s): give another name, or --force to replace it",
+				f.save, i.Created.Format("2006-01-02 15:04"))
+		}
+	}
+	return nil
+}
+
+// parseTolerance reads --until-screen's tolerance: a finite number ≥ 0.
+func parseTolerance(s string) (float64, bool) {
+	t, err := strconv.ParseFloat(s, 64)
+	if err != nil || t < 0 || math.IsNaN(t) || math.IsInf(t, 0) {
+		return 0, false
+	}
+	return t, true
+}
