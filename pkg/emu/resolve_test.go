@@ -87,7 +87,7 @@ func TestResolveRefusals(t *testing.T) {
 	}{
 		{"initrd alone", func(r *emu.Request) { r.Image, r.Initrd = f.floppy, f.floppy }, "Initrd", "need a kernel"},
 		{"kernel and multiboot", func(r *emu.Request) { r.Kernel, r.Multiboot = f.floppy, f.floppy }, "Kernel", "exclude"},
-		{"memory", func(r *emu.Request) { r.Image, r.Memory = f.floppy, 4 << 30 }, "Memory", "2047M"},
+		{"memory", func(r *emu.Request) { r.Image, r.Memory = f.floppy, 4<<30 }, "Memory", "2047M"},
 		{"overlay without disk", func(r *emu.Request) { r.Image, r.Overlay = f.floppy, "x.ovl" }, "Overlay", "no HDA"},
 		{"persist and overlay", func(r *emu.Request) { r.Image, r.HDA, r.Persist, r.Overlay = f.floppy, f.disk, true, "x" }, "Persist", "exclude"},
 		{"same disk twice", func(r *emu.Request) { r.HDA, r.HDB = f.disk, f.disk }, "HDB", "same image"},
