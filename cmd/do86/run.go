@@ -346,11 +346,9 @@ func serveVNC(m *emu.Machine, f *runFlags) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("--vnc: %w", err)
 	}
-	s := vnc.New(m.Hub(), m, vnc.Options{Password: pw, Logf: func(format string, a ...any) {
-		fmt.Fprintf(os.Stderr, "do86: vnc: "+format+"\n", a...)
-	}})
+	s := vnc.New(m.Hub(), m, vnc.Options{Password: pw, Logf: logf})
 	go s.Serve(l)
-	fmt.Fprintf(os.Stderr, "do86: VNC server on %s\n", l.Addr())
+	logf("VNC server on %s", l.Addr())
 	return func() { s.Close() }, nil
 }
 
@@ -377,9 +375,12 @@ func runWithTerminal(ctx context.Context, cancel context.CancelCauseFunc, m *emu
 	quit := errors.New("quit")
 	done := make(chan error, 1)
 	go func() {
+		msgs, untap := tapMessages()
+		defer untap()
 		err := term.Run(ctx, term.Options{
-			Hub:   m.Hub(),
-			Input: m,
+			Messages: msgs,
+			Hub:      m.Hub(),
+			Input:    m,
 			Status: func() term.Status {
 				st := m.Stats()
 				return term.Status{Image: name, Resolution: st.Mode, MIPS: st.MIPS, Halted: st.Halted, Paused: m.Paused()}

@@ -175,7 +175,6 @@ func serve(ctx context.Context, f *serveFlags) error {
 		Known:      func(name string) bool { _, ok := images.Lookup(name); return ok },
 		AllowFiles: f.allowFiles,
 	}
-	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, "do86: "+format+"\n", a...) }
 	var store *pager.Store
 	if f.hibernate || len(f.warm) > 0 {
 		store, err = openStore(f.store)
@@ -219,7 +218,7 @@ func serve(ctx context.Context, f *serveFlags) error {
 		return fail(fmt.Errorf("--listen: %w", err))
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(os.Stderr, "do86: serving on http://%s/ (at most %d sessions)\n", l.Addr(), f.maxSessions)
+	logf("serving on http://%s/ (at most %d sessions)", l.Addr(), f.maxSessions)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	done := make(chan error, 1)
@@ -229,7 +228,7 @@ func serve(ctx context.Context, f *serveFlags) error {
 		return fail(err)
 	case <-ctx.Done():
 	}
-	fmt.Fprintln(os.Stderr, "do86: stopping")
+	logf("stopping")
 	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	srv.Close() // ends the WebSockets, which Shutdown does not wait for
@@ -312,12 +311,10 @@ func serveWeb(m *emu.Machine, f *runFlags, console *web.Console, name string) (s
 	if err != nil {
 		return nil, fmt.Errorf("--web: %w", err)
 	}
-	srv := web.NewSingle(emuMachine{Machine: m}, name, console, web.Options{Logf: func(format string, a ...any) {
-		fmt.Fprintf(os.Stderr, "do86: web: "+format+"\n", a...)
-	}})
+	srv := web.NewSingle(emuMachine{Machine: m}, name, console, web.Options{Logf: logf})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(l)
-	fmt.Fprintf(os.Stderr, "do86: web page on http://%s/\n", l.Addr())
+	logf("web page on http://%s/", l.Addr())
 	return func() {
 		srv.Close()
 		hs.Close()

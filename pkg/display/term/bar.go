@@ -30,6 +30,12 @@ const (
 // key handles a key event: the command bar's when it is open, else the
 // guest's. It returns true when the user quit.
 func (s *Sink) key(ev *tcell.EventKey) bool {
+	if s.showLog { // any key closes the history
+		s.showLog = false
+		s.full = true
+		s.Redraw()
+		return false
+	}
 	if !s.bar.open {
 		if s.isEscape(ev) {
 			s.bar = commandBar{open: true}
@@ -49,6 +55,8 @@ func (s *Sink) key(ev *tcell.EventKey) bool {
 		s.sendKey(ev)
 	case ev.Key() == tcell.KeyEscape, ev.Key() == tcell.KeyEnter:
 		s.bar.open = false
+	case ev.Key() == tcell.KeyLeft, ev.Key() == tcell.KeyRight, ev.Key() == tcell.KeyUp, ev.Key() == tcell.KeyDown:
+		s.pan(ev.Key())
 	case ev.Key() != tcell.KeyRune:
 	default:
 		switch ev.Rune() {
@@ -67,6 +75,14 @@ func (s *Sink) key(ev *tcell.EventKey) bool {
 		case 's', 'S':
 			s.bar.prompt = promptShot
 			s.bar.line = []rune(time.Now().Format("do86-20060102-150405.png"))
+		case 'm', 'M':
+			s.bar.open = false
+			if len(s.log) == 0 {
+				s.stat.say("no messages")
+				break
+			}
+			s.showLog = true
+			s.Redraw()
 		case 'z', 'Z':
 			s.bar.open = false
 			s.oneToOne = !s.oneToOne
@@ -203,8 +219,12 @@ func (s *Sink) barText() (string, int) {
 		scale = "1:1"
 	}
 	esc := keyName(s.o.EscapeKey)
-	return fmt.Sprintf(" q quit │ d Ctrl-Alt-Del │ k keys │ s screenshot │ v snapshot │ z scale:%s │ p pause │ Esc close │ %s again: send it",
-		scale, esc), -1
+	pan := ""
+	if s.oneToOne && s.text == nil {
+		pan = " │ arrows pan"
+	}
+	return fmt.Sprintf(" q quit │ d Ctrl-Alt-Del │ k keys │ s screenshot │ v snapshot │ m messages │ z scale:%s%s │ p pause │ Esc close │ %s again: send it",
+		scale, pan, esc), -1
 }
 
 // keyName is how the status line writes a key.
@@ -213,4 +233,47 @@ func keyName(k tcell.Key) string {
 		return n
 	}
 	return fmt.Sprintf("key %d", k)
+}
+
+// pan moves the 1:1 view a quarter of the picture area in the arrow's
+// direction; the command bar stays open for more.
+func (s *Sink) pan(k tcell.Key) {
+	if !s.oneToOne || s.text != nil || s.lay == nil {
+		s.stat.say("arrows pan the picture at 1:1 (z)")
+		return
+	}
+	l := s.lay
+	dx, dy := max(8, l.ow/4), max(8, l.oh/4)
+	switch k {
+	case tcell.KeyLeft:
+		s.panX = l.panX - dx
+	case tcell.KeyRight:
+		s.panX = l.panX + dx
+	case tcell.KeyUp:
+		s.panY = l.panY - dy
+	case tcell.KeyDown:
+		s.panY = l.panY + dy
+	}
+	s.panX, s.panY = max(0, min(s.panX, l.fw-l.ow)), max(0, min(s.panY, l.fh-l.oh))
+	s.lay = nil
+	s.full = true
+	s.Redraw()
+	s.stat.say(fmt.Sprintf("1:1 at %d,%d of %dx%d", s.lay.panX, s.lay.panY, s.lay.fw, s.lay.fh))
+}
+
+// drawLog paints the message history over the bottom of the picture.
+func (s *Sink) drawLog() {
+	aw, ah := s.pictureArea()
+	n := min(len(s.log), ah)
+	for i, line := range s.log[len(s.log)-n:] {
+		rs := []rune(" " + line)
+		y := ah - n + i
+		for x := 0; x < aw; x++ {
+			r := ' '
+			if x < len(rs) {
+				r = rs[x]
+			}
+			s.scr.SetContent(x, y, r, nil, barStyle)
+		}
+	}
 }

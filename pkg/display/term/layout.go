@@ -8,6 +8,7 @@ package term
 // rows ys[oy] to ys[oy+1]-1: a box filter over every source pixel it covers.
 type layout struct {
 	fw, fh     int // frame size in pixels
+	panX, panY int // 1:1: the frame pixel at the output's top-left corner
 	aw, ah     int // picture area in cells
 	ow, oh     int // output size: columns, and rows of half cells
 	offX, offY int // cell of the output's top-left corner
@@ -20,20 +21,22 @@ type layout struct {
 }
 
 // newLayout lays out an fw×fh frame in aw×ah cells, scaled to fit keeping
-// the aspect ratio and centred, or 1:1 from the top-left corner, cropped.
-func newLayout(fw, fh, aw, ah int, oneToOne bool, tile int) *layout {
+// the aspect ratio and centred, or 1:1 from pixel (panX, panY) — clamped so
+// that the output stays within the frame — cropped to the area.
+func newLayout(fw, fh, aw, ah int, oneToOne bool, panX, panY, tile int) *layout {
 	l := &layout{fw: fw, fh: fh, aw: aw, ah: ah}
 	if fw <= 0 || fh <= 0 || aw <= 0 || ah <= 0 {
 		return l
 	}
 	if oneToOne {
 		l.ow, l.oh = min(fw, aw), min(fh, 2*ah)
+		l.panX, l.panY = max(0, min(panX, fw-l.ow)), max(0, min(panY, fh-l.oh))
 		l.xs, l.ys = make([]int, l.ow+1), make([]int, l.oh+1)
 		for i := range l.xs {
-			l.xs[i] = i
+			l.xs[i] = l.panX + i
 		}
 		for i := range l.ys {
-			l.ys[i] = i
+			l.ys[i] = l.panY + i
 		}
 		l.cellW, l.cellH = 1, 2
 	} else {

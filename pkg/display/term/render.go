@@ -42,6 +42,9 @@ func (s *Sink) Redraw() bool {
 		}
 	}
 	s.full = false
+	if s.showLog {
+		s.drawLog()
+	}
 	s.drawBottom()
 	s.placeCursor()
 	s.scr.Show()
@@ -98,7 +101,7 @@ func (s *Sink) drawGraphics() {
 	aw, ah := s.pictureArea()
 	l := s.lay
 	if l == nil || l.fw != f.Width || l.fh != f.Height || l.aw != aw || l.ah != ah || s.drawn == nil {
-		s.lay = newLayout(f.Width, f.Height, aw, ah, s.oneToOne, display.TileSize)
+		s.lay = newLayout(f.Width, f.Height, aw, ah, s.oneToOne, s.panX, s.panY, display.TileSize)
 		l = s.lay
 		if !s.full {
 			s.clear()

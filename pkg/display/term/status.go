@@ -80,7 +80,15 @@ func (s *Sink) statusText() string {
 		}
 	}
 	parts = append(parts, state)
-	if s.oneToOne && s.text == nil {
+	switch {
+	case s.text != nil && s.txt.rows > 0 && (s.txt.visR < s.txt.rows || s.txt.visC < s.txt.cols):
+		// A terminal smaller than the guest's grid shows part of it.
+		v := s.txt
+		parts = append(parts, fmt.Sprintf("rows %d-%d of %d, cols 1-%d of %d", v.top+1, v.top+v.visR, v.rows, v.visC, v.cols))
+	case s.oneToOne && s.text == nil && s.lay != nil && (s.lay.ow < s.lay.fw || s.lay.oh < s.lay.fh):
+		l := s.lay
+		parts = append(parts, fmt.Sprintf("1:1 at %d,%d (arrows in the menu pan)", l.panX, l.panY))
+	case s.oneToOne && s.text == nil:
 		parts = append(parts, "1:1")
 	}
 	parts = append(parts, keyName(s.o.EscapeKey)+" menu")

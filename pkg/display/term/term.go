@@ -73,6 +73,10 @@ type Options struct {
 	// OneToOne starts with one guest pixel a half cell, cropped, instead of
 	// scaling to fit.
 	OneToOne bool
+	// Messages are notes for the user (a server started, a snapshot
+	// resumed, a warning): each shows on the status line for a few seconds
+	// and stays in the history the command bar's m shows. nil: none.
+	Messages <-chan string
 }
 
 // Sink is a terminal showing one machine. Run drives it from the terminal's
@@ -100,6 +104,10 @@ type Sink struct {
 
 	cursorX, cursorY int
 	cursorOn         bool
+	panX, panY       int // 1:1: the guest pixel at the picture's top-left corner
+
+	log     []string // the last messages, oldest first (Options.Messages)
+	showLog bool     // the message history covers the picture until a key
 
 	bar    commandBar
 	stat   statusLine
@@ -202,6 +210,8 @@ func (s *Sink) Run(ctx context.Context) error {
 				delay.Stop()
 				delayC = nil
 			}
+		case msg := <-s.o.Messages:
+			s.Notify(msg)
 		case <-s.sub.C():
 			pending = true
 		case <-delayC:
@@ -254,6 +264,21 @@ func (s *Sink) HandleEvent(ev tcell.Event) (quit bool) {
 		s.Redraw()
 	}
 	return quit
+}
+
+// maxLog is how many messages the history keeps.
+const maxLog = 100
+
+// Notify shows a message on the status line for a few seconds and keeps it
+// in the history (the command bar's m). Run calls it for Options.Messages.
+func (s *Sink) Notify(msg string) {
+	s.log = append(s.log, time.Now().Format("15:04:05 ")+msg)
+	if len(s.log) > maxLog {
+		s.log = append(s.log[:0], s.log[len(s.log)-maxLog:]...)
+	}
+	s.stat.say(msg)
+	s.drawBottom()
+	s.scr.Show()
 }
 
 // Tick refreshes the status line (frame rate, MIPS); Run calls it every
