@@ -5,7 +5,7 @@ ARGS    ?=
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 export DO86_CORE := $(CURDIR)/third_party/v86/v86.wasm
 
-.PHONY: setup setup-test build run test bench clean
+.PHONY: setup setup-test build run test bench man clean
 
 setup:
 	./scripts/setup.sh
@@ -28,5 +28,8 @@ bench: setup build
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	DO86_IMAGE_DIR=$${DO86_IMAGE_DIR:-../shared/images} ./bin/do86 bench --runs 1
 
+man: build
+	./bin/do86 man man/man1
+
 clean:
-	rm -rf bin
+	rm -rf bin man

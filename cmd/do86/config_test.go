@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/do86/do86/pkg/emu"
@@ -43,5 +47,26 @@ func TestRunFlagChecks(t *testing.T) {
 		if _, ok := parseTolerance(s); ok {
 			t.Errorf("tolerance %q accepted", s)
 		}
+	}
+}
+
+func TestVersionFlagAndMan(t *testing.T) {
+	var out bytes.Buffer
+	root := newRootCmd()
+	root.SetOut(&out)
+	root.SetArgs([]string{"--version"})
+	if err := root.Execute(); err != nil || !strings.HasPrefix(out.String(), "do86 ") || !strings.Contains(out.String(), "core: v86") {
+		t.Fatalf("--version: %v, %q", err, out.String())
+	}
+	dir := t.TempDir()
+	root = newRootCmd()
+	root.SetOut(&out)
+	root.SetArgs([]string{"man", dir})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "do86-run.1"))
+	if err != nil || !bytes.Contains(b, []byte("--until-serial")) {
+		t.Fatalf("do86-run.1: %v, %d bytes", err, len(b))
 	}
 }

@@ -33,16 +33,7 @@ func (e *exitCode) Error() string {
 }
 
 func main() {
-	root := &cobra.Command{
-		Use:           "do86",
-		Short:         "Run a whole x86 PC from the command line",
-		Long:          "do86 boots real x86 operating systems from their image files on the v86 CPU core\n(hosted by wazero) with SeaBIOS, and shows the screen in the terminal, over VNC or in a browser.",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
-	root.AddCommand(newRunCmd(), newImagesCmd(), newSnapshotsCmd(), newBenchCmd(), newVersionCmd())
-	root.AddCommand(newServeCmd())
-	err := root.Execute()
+	err := newRootCmd().Execute()
 	if err == nil {
 		return
 	}
@@ -56,4 +47,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "do86:", err)
 	}
 	os.Exit(code)
+}
+
+// newRootCmd is the do86 command with its subcommands.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "do86",
+		Short:         "Run a whole x86 PC from the command line",
+		Long:          "do86 boots real x86 operating systems from their image files on the v86 CPU core\n(hosted by wazero) with SeaBIOS, and shows the screen in the terminal, over VNC or in a browser.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	root.SetVersionTemplate(versionLine() + "\n")
+	root.AddCommand(newRunCmd(), newImagesCmd(), newSnapshotsCmd(), newBenchCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(), newManCmd(root))
+	return root
 }

@@ -383,7 +383,7 @@ func runWithTerminal(ctx context.Context, cancel context.CancelCauseFunc, m *emu
 			Input:    m,
 			Status: func() term.Status {
 				st := m.Stats()
-				return term.Status{Image: name, Resolution: st.Mode, MIPS: st.MIPS, Halted: st.Halted, Paused: m.Paused()}
+				return term.Status{Image: name, Phase: st.Phase, MIPS: st.MIPS, Halted: st.Halted, Paused: m.Paused()}
 			},
 			Quit: func() { cancel(quit) },
 			Pause: func() bool {

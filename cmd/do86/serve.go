@@ -140,7 +140,7 @@ func (e emuMachine) Run(ctx context.Context) error {
 
 func (e emuMachine) Info() web.MachineInfo {
 	st := e.Stats()
-	return web.MachineInfo{MIPS: st.MIPS, Mode: st.Mode, Halted: st.Halted}
+	return web.MachineInfo{MIPS: st.MIPS, Halted: st.Halted}
 }
 
 // sharedEngine compiles the CPU core once for every session.

@@ -127,8 +127,24 @@ type Stats struct {
 	Instructions uint64 // executed since start
 	MIPS         float64
 	Halted       bool
-	Mode         string
 	Resets       int
+	// Phase says roughly what the guest is doing, for people watching a
+	// boot: "BIOS" (the firmware runs), "real mode" (a boot loader, DOS),
+	// "protected mode" (an operating system), "paused".
+	Phase string
+}
+
+// phase tells Stats.Phase from the CPU's state.
+func (m *Machine) phase() string {
+	switch {
+	case m.paused.Load():
+		return "paused"
+	case m.core.ProtectedMode():
+		return "protected mode"
+	case m.core.IP() >= 0xF0000 && m.core.IP() < 0x100000:
+		return "BIOS"
+	}
+	return "real mode"
 }
 
 // New builds a machine and resets it; Run starts it.

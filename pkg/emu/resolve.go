@@ -169,8 +169,11 @@ func resolveImage(ctx context.Context, arg string, req Request) (string, *images
 	}
 	e, ok := images.Lookup(arg)
 	if !ok {
+		if p, ok := inImageDir(arg, req.ImageDir); ok {
+			return p, nil, nil
+		}
 		_, err := os.Stat(arg)
-		return "", nil, fmt.Errorf("%w (and %q is not a catalog image: %s)", err, arg, strings.Join(images.Names(), ", "))
+		return "", nil, fmt.Errorf("%w (and %q is neither a catalog image (%s) nor a file in the image directory)", err, arg, strings.Join(images.Names(), ", "))
 	}
 	path, err := images.ResolveEntry(ctx, e, images.ResolveOptions{ImageDir: req.ImageDir, Offline: req.Offline, Progress: req.Progress})
 	if err != nil {
@@ -321,4 +324,27 @@ func (c *Config) checkDistinct() error {
 		}
 	}
 	return nil
+}
+
+// imageExts are the endings tried when a name is looked up in the image
+// directory without one.
+var imageExts = []string{"", ".img", ".iso", ".ima", ".vfd", ".bin", ".elf", ".raw"}
+
+// inImageDir finds name in the image directory (dir, else $DO86_IMAGE_DIR)
+// as a file of its own that is not a catalog entry: "mydisk" finds
+// mydisk.img there.
+func inImageDir(name, dir string) (string, bool) {
+	if dir == "" {
+		dir = os.Getenv(images.EnvImageDir)
+	}
+	if dir == "" || strings.ContainsAny(name, `/\`) {
+		return "", false
+	}
+	for _, ext := range imageExts {
+		p := filepath.Join(dir, name+ext)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p, true
+		}
+	}
+	return "", false
 }

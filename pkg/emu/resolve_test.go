@@ -61,6 +61,13 @@ func TestResolvePlacesImages(t *testing.T) {
 		t.Fatalf("defaults: memory %d jit %v bios %d", cfg.Memory, cfg.JIT, len(cfg.BIOS))
 	}
 
+	// A file of the image directory by its name, without its ending.
+	r = f.req()
+	r.Image, r.ImageDir = "dos", f.dir
+	if cfg, err = emu.Resolve(context.Background(), r); err != nil || cfg.Floppy[0] != f.floppy {
+		t.Fatalf("image dir by name: %v, %+v", err, cfg)
+	}
+
 	// The catalog's default when nothing is named: the embedded demo.
 	cfg, err = emu.Resolve(context.Background(), f.req())
 	if err != nil {
@@ -94,7 +101,7 @@ func TestResolveRefusals(t *testing.T) {
 		{"drive taken", func(r *emu.Request) { r.Image, r.Floppy[0] = f.floppy, f.floppy }, "Floppy", "goes there too"},
 		{"bad boot", func(r *emu.Request) { r.Image, r.Boot = f.floppy, []string{"net"} }, "Boot", "not one of"},
 		{"iso without el torito", func(r *emu.Request) { r.Image = iso }, "", "El Torito"},
-		{"unknown name", func(r *emu.Request) { r.Image = "no-such-os" }, "", "not a catalog image"},
+		{"unknown name", func(r *emu.Request) { r.Image = "no-such-os" }, "", "neither a catalog image"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := f.req()

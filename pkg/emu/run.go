@@ -50,6 +50,11 @@ func (m *Machine) Run(ctx context.Context) (err error) {
 		}
 		m.drainWork()
 		if m.paused.Load() {
+			if m.stats.MIPS != 0 || m.stats.Phase != "paused" {
+				m.stats.MIPS, m.stats.Phase = 0, "paused" // no stale speed while paused
+				st := m.stats
+				m.published.Store(&st)
+			}
 			m.clock.Pause()
 			select {
 			case <-ctx.Done():
@@ -81,6 +86,7 @@ func (m *Machine) Run(ctx context.Context) (err error) {
 		now := time.Now()
 		if now.Sub(statT) >= time.Second {
 			m.stats.MIPS = float64(statN) / now.Sub(statT).Seconds() / 1e6
+			m.stats.Phase = m.phase()
 			statT, statN = now, 0
 			st := m.stats
 			m.published.Store(&st)

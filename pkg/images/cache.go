@@ -191,9 +191,20 @@ func ResolveEntry(ctx context.Context, e Entry, opts ResolveOptions) (string, er
 		if d := opts.imageDir(); d != "" {
 			where = "the image dir " + d + " or " + where
 		}
-		return "", fmt.Errorf("image %s (%s) is not in %s, and downloads are off", e.Name, e.File, where)
+		return "", &UnavailableError{Entry: e, CacheDir: dir, ImageDir: opts.imageDir(),
+			Err: fmt.Errorf("image %s (%s) is not in %s, and downloads are off", e.Name, e.File, where)}
 	}
-	return download(ctx, e, dir, opts)
+	return downloadOrAdvise(ctx, e, dir, opts)
+}
+
+// downloadOrAdvise downloads e, and says how to get it by hand when that
+// fails (unless the user cancelled).
+func downloadOrAdvise(ctx context.Context, e Entry, dir string, opts ResolveOptions) (string, error) {
+	p, err := download(ctx, e, dir, opts)
+	if err != nil && ctx.Err() == nil {
+		return "", &UnavailableError{Entry: e, CacheDir: dir, ImageDir: opts.imageDir(), Err: err}
+	}
+	return p, err
 }
 
 // Pull makes sure the catalog image name is in the cache, downloading it if
@@ -218,7 +229,7 @@ func PullEntry(ctx context.Context, e Entry, opts ResolveOptions) (string, error
 	if p, ok := cached(e, dir); ok {
 		return p, nil
 	}
-	return download(ctx, e, dir, opts)
+	return downloadOrAdvise(ctx, e, dir, opts)
 }
 
 // cached reports the cache's copy of e when it is there and of the right

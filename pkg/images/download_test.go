@@ -299,7 +299,7 @@ func TestDownload(t *testing.T) {
 			if _, err := os.Stat(final + ".part"); err == nil {
 				t.Error(".part left behind after success")
 			}
-			if out := prog.String(); !strings.Contains(out, "test.img 100% 300.0 KiB / 300.0 KiB") || !strings.Contains(out, "ETA") || !strings.HasSuffix(out, "done\n") {
+			if out := prog.String(); !strings.Contains(out, "test.img [########################] 100% 300.0 KiB / 300.0 KiB") || !strings.Contains(out, "ETA") || !strings.HasSuffix(out, "done\n") {
 				t.Errorf("progress output %q lacks the final state", out)
 			}
 		})

@@ -3,6 +3,7 @@ package images
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -59,7 +60,7 @@ func (p *progress) draw(now time.Time) {
 		if rate > 0 {
 			eta = clock(time.Duration(float64(p.total-p.done) / rate * float64(time.Second)))
 		}
-		line = fmt.Sprintf("%s %3d%% %s / %s  %s/s  ETA %s", p.name, p.done*100/p.total,
+		line = fmt.Sprintf("%s %s %3d%% %s / %s  %s/s  ETA %s", p.name, bar(p.done, p.total, 24), p.done*100/p.total,
 			HumanBytes(p.done), HumanBytes(p.total), HumanBytes(int64(rate)), eta)
 	} else {
 		line = fmt.Sprintf("%s %s  %s/s", p.name, HumanBytes(p.done), HumanBytes(int64(rate)))
@@ -93,4 +94,13 @@ func clock(d time.Duration) string {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// bar draws done of total as a bar of width cells: [#######.........].
+func bar(done, total int64, width int) string {
+	n := 0
+	if total > 0 {
+		n = int(min(done, total) * int64(width) / total)
+	}
+	return "[" + strings.Repeat("#", n) + strings.Repeat(".", width-n) + "]"
 }

@@ -3,10 +3,12 @@ package term_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/do86/do86/pkg/display"
+	"github.com/do86/do86/pkg/display/term"
 )
 
 // Messages show on the status line and stay in the history the command
@@ -75,5 +77,22 @@ func TestTextCropIndicator(t *testing.T) {
 	fx.sink.Redraw()
 	if got := fx.row(23); !strings.Contains(got, "rows 3-25 of 25") {
 		t.Fatalf("status line %q, want the rows shown", got)
+	}
+}
+
+// The status line says what a booting guest is doing, and shows no speed
+// while paused.
+func TestStatusPhase(t *testing.T) {
+	st := term.Status{Image: "x.img", Phase: "BIOS", MIPS: 42}
+	fx := newFixture(t, 120, 10, &term.Options{Status: func() term.Status { return st }})
+	fx.hub.Publish(frameOf(64, 32, func(x, y int) (byte, byte, byte) { return 0, 0, 255 }), nil, nil)
+	fx.sink.Redraw()
+	if got := fx.row(9); !strings.Contains(got, "BIOS") || !strings.Contains(got, "42 MIPS") {
+		t.Fatalf("status line %q, want the phase and speed", got)
+	}
+	st = term.Status{Image: "x.img", Phase: "protected mode", MIPS: 42, Paused: true}
+	fx.sink.Tick(time.Now())
+	if got := fx.row(9); strings.Contains(got, "MIPS") || strings.Contains(got, "protected") || !strings.Contains(got, "paused") {
+		t.Fatalf("status line %q while paused", got)
 	}
 }

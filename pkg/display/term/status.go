@@ -72,12 +72,15 @@ func (s *Sink) statusText() string {
 		parts = append(parts, st.Image)
 	}
 	parts = append(parts, res, fmt.Sprintf("%.0f fps", s.stat.fps))
-	if st.MIPS > 0 {
+	if st.MIPS > 0 && !st.Paused && !s.paused {
 		if st.MIPS < 10 {
 			parts = append(parts, fmt.Sprintf("%.1f MIPS", st.MIPS))
 		} else {
 			parts = append(parts, fmt.Sprintf("%.0f MIPS", st.MIPS))
 		}
+	}
+	if st.Phase != "" && st.Phase != "protected mode" && st.Phase != "paused" {
+		parts = append(parts, st.Phase)
 	}
 	parts = append(parts, state)
 	switch {

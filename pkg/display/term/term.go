@@ -34,6 +34,10 @@ type Status struct {
 	Halted bool
 	// Paused is true while the machine is paused.
 	Paused bool
+	// Phase says what the guest is doing ("BIOS", "real mode"); shown
+	// while it is not an operating system in protected mode, so that a
+	// long boot behind a still picture shows progress.
+	Phase string
 }
 
 // Options configure a terminal sink. Hub and Input are required; every
