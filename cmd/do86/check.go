@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"os"
+	"runtime/pprof"
 	"strconv"
 
 	"github.com/do86/do86/pkg/display/vnc"
@@ -21,6 +23,8 @@ func (f *runFlags) check() error {
 		return errors.New("--save and --persist exclude each other: with --persist the guest writes into the disk images, which a snapshot could not bring back")
 	case f.resume != "" && f.boot != "":
 		return errors.New("--boot has no meaning with --resume: the snapshot continues where it was")
+	case f.clock != "" && f.clock != "realtime" && f.clock != "warp":
+		return fmt.Errorf("--clock %q: want realtime or warp", f.clock)
 	}
 	if f.save != "" {
 		if err := f.checkSave(); err != nil {
@@ -75,4 +79,34 @@ func parseTolerance(s string) (float64, bool) {
 		return 0, false
 	}
 	return t, true
+}
+
+// warpClock decides --clock: warp when asked, or by default when nobody
+// watches the guest (no terminal display, VNC, web page or interactive
+// serial console), since a person's guest must follow real time.
+func (f *runFlags) warpClock(displayKind string) bool {
+	switch f.clock {
+	case "warp":
+		return true
+	case "realtime":
+		return false
+	}
+	interactive := f.serial == "stdio" && isTerminal(os.Stdin)
+	return displayKind == "none" && f.vnc == "" && f.web == "" && !interactive
+}
+
+// startCPUProfile profiles the process into path until stop.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

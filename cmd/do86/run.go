@@ -59,6 +59,8 @@ type runFlags struct {
 	save          string
 	resume        string
 	force         bool
+	clock         string
+	cpuProfile    string
 	stats         bool
 }
 
@@ -110,7 +112,7 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.traceIO, "trace-io", "", "write every port access to FILE (slow)")
 	fl.StringVar(&f.displayKind, "display", "", "term or none (default: term when stdout is a terminal)")
 	fl.StringVar(&f.serial, "serial", "none", "COM1: stdio, FILE or none")
-	fl.DurationVar(&f.timeout, "timeout", 0, "stop after this long (e.g. 60s)")
+	fl.DurationVar(&f.timeout, "timeout", 0, "stop after this long (e.g. 60s) of real time, whatever the --clock")
 	fl.StringVar(&f.untilSerial, "until-serial", "", "stop once COM1 output matches this regular expression")
 	fl.StringVar(&f.untilText, "until-text", "", "stop once the text-mode screen matches this regular expression")
 	fl.StringVar(&f.untilScreen, "until-screen", "", "stop once the screen matches PNG[,TOL]: mean RGB difference at most TOL (default 8)")
@@ -119,6 +121,8 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.store, "store", "", "snapshot store FILE (default: the user cache's do86/store.db)")
 	fl.StringVar(&f.save, "save", "", "save a snapshot NAME of the VM when it stops")
 	fl.StringVar(&f.resume, "resume", "", "resume the snapshot NAME with the media it was made with (found again by path or catalog name and checked; media flags may name copies)")
+	fl.StringVar(&f.clock, "clock", "", "guest clock: realtime, or warp to skip time the guest spends halted waiting for a timer (sleeps and countdowns cost nothing); default: warp when nobody watches (--display none, no --vnc, no --web, no interactive --serial stdio), else realtime")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to FILE (go tool pprof reads it)")
 	fl.BoolVar(&f.force, "force", false, "let --save replace an existing snapshot of that name")
 	fl.BoolVar(&f.stats, "stats", false, "print instructions, MIPS and JIT figures when the VM stops")
 	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
@@ -205,6 +209,22 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 	cfg.Serial = serialOut
 	webCon := webConsole(f, &cfg)
 
+	displayKind := f.displayKind
+	if displayKind == "" {
+		displayKind = "none"
+		if isTerminal(os.Stdout) && f.serial != "stdio" {
+			displayKind = "term"
+		}
+	}
+	cfg.Warp = f.warpClock(displayKind)
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return fail(err)
+		}
+		defer stop()
+	}
+
 	var m *emu.Machine
 	if f.resume != "" {
 		m, err = resumeMachine(ctx, cfg, f.store, f.resume)
@@ -250,13 +270,6 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 		}
 	}()
 
-	displayKind := f.displayKind
-	if displayKind == "" {
-		displayKind = "none"
-		if isTerminal(os.Stdout) && f.serial != "stdio" {
-			displayKind = "term"
-		}
-	}
 	if f.vnc != "" {
 		stop, err := serveVNC(m, f)
 		if err != nil {
@@ -292,7 +305,10 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 		st := m.Stats()
 		secs := st.Elapsed.Seconds()
 		fmt.Fprintf(os.Stderr, "do86: %d instructions in %.2f s of guest time: %.0f MIPS on average; %d resets\n",
-			st.Instructions, secs, float64(st.Instructions)/max(secs, 1e-9)/1e6, st.Resets)
+			st.Instructions, secs, float64(st.Instructions)/max((st.Elapsed-st.Warped).Seconds(), 1e-9)/1e6, st.Resets)
+		if st.Warped > 0 {
+			fmt.Fprintf(os.Stderr, "do86: the warp clock skipped %.2f s of halted guest time\n", st.Warped.Seconds())
+		}
 		j := st.JIT
 		fmt.Fprintf(os.Stderr, "do86: JIT: %d modules compiled (%d failed, %d dropped) in %s, slowest %s; %d installed\n",
 			j.Compiled, j.Failed, j.Dropped, j.CompileTime.Round(time.Millisecond), j.MaxCompile.Round(time.Millisecond), j.Instantiated)

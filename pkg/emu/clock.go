@@ -38,6 +38,10 @@ func (c *Clock) Pause() {
 	}
 }
 
+// Advance moves the guest time forward by ms at once (the warp clock
+// skipping time the guest spends halted).
+func (c *Clock) Advance(ms float64) { c.base += ms }
+
 // Set sets the guest time.
 func (c *Clock) Set(ms float64) {
 	c.base = ms

@@ -35,6 +35,11 @@ type Config struct {
 	BIOS, VGABIOS []byte
 	// JIT turns the core's JIT compiler on.
 	JIT bool
+	// Warp makes the guest clock jump over time the guest spends halted
+	// with only a timer to wake it, instead of waiting for it: sleeps,
+	// countdowns and boot menus cost nothing. The guest's clock then runs
+	// ahead of real time; use it where no person watches (see README).
+	Warp bool
 
 	// Floppy holds the images for drives A: and B: ("" for none).
 	Floppy [2]string
@@ -123,6 +128,7 @@ type Machine struct {
 // Stats are counters a status line shows.
 type Stats struct {
 	Elapsed      time.Duration // guest time run
+	Warped       time.Duration // guest time skipped by the warp clock
 	JIT          core.JITStats
 	Instructions uint64 // executed since start
 	MIPS         float64

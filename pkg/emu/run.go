@@ -10,6 +10,11 @@ import (
 // frameInterval is how often the screen is rendered while the guest runs.
 const frameInterval = time.Second / 30
 
+// maxWarp is the longest jump of the warp clock, in ms: a guest halted with
+// no timer due sooner waits for something else (input, a packet), and the
+// run loop sleeps as usual.
+const maxWarp = 60e3
+
 // Run runs the machine until ctx is done (nil error), the guest powers off
 // (ErrPowerOff) or the core crashes (an error wrapping ErrCrash). The caller's
 // goroutine becomes the emulation goroutine. Run may be called again after
@@ -100,6 +105,13 @@ func (m *Machine) Run(ctx context.Context) (err error) {
 		halted := m.core.InHLT()
 		m.stats.Halted = halted
 		if !halted || wait <= 0 {
+			continue
+		}
+		if m.cfg.Warp && wait <= maxWarp {
+			// Nothing but a timer can wake the guest before its deadline
+			// (input arrives as work, drained above): skip to it.
+			m.clock.Advance(wait)
+			m.stats.Warped += time.Duration(wait * float64(time.Millisecond))
 			continue
 		}
 		// Halted: sleep until the next timer event, the next frame or work.
