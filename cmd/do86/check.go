@@ -23,6 +23,8 @@ func (f *runFlags) check() error {
 		return errors.New("--save and --persist exclude each other: with --persist the guest writes into the disk images, which a snapshot could not bring back")
 	case f.resume != "" && f.boot != "":
 		return errors.New("--boot has no meaning with --resume: the snapshot continues where it was")
+	case f.warm && f.resume != "":
+		return errors.New("--warm and --resume exclude each other: --warm resumes its own snapshot of the image")
 	case f.clock != "" && f.clock != "realtime" && f.clock != "warp":
 		return fmt.Errorf("--clock %q: want realtime or warp", f.clock)
 	}
@@ -59,15 +61,8 @@ func (f *runFlags) checkSave() error {
 		return err
 	}
 	defer s.Close()
-	infos, err := s.List()
-	if err != nil {
-		return err
-	}
-	for _, i := range infos {
-		if i.Name == f.save {
-			return fmt.Errorf("--save %s: a snapshot of that name exists (saved %s): give another name, or --force to replace it",
-				f.save, i.Created.Format("2006-01-02 15:04"))
-		}
+	if hasSnapshot(s, f.save) {
+		return fmt.Errorf("--save %s: a snapshot of that name exists: give another name, or --force to replace it", f.save)
 	}
 	return nil
 }

@@ -59,6 +59,7 @@ type runFlags struct {
 	save          string
 	resume        string
 	force         bool
+	warm          bool
 	clock         string
 	cpuProfile    string
 	stats         bool
@@ -123,6 +124,7 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.resume, "resume", "", "resume the snapshot NAME with the media it was made with (found again by path or catalog name and checked; media flags may name copies)")
 	fl.StringVar(&f.clock, "clock", "", "guest clock: realtime, or warp to skip time the guest spends halted waiting for a timer (sleeps and countdowns cost nothing); default: warp when nobody watches (--display none, no --vnc, no --web, no interactive --serial stdio), else realtime")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to FILE (go tool pprof reads it)")
+	fl.BoolVar(&f.warm, "warm", false, "start from a snapshot of the image booted: the first --warm run boots and saves one once the screen settles, later ones resume it (same image, core, firmware and memory)")
 	fl.BoolVar(&f.force, "force", false, "let --save replace an existing snapshot of that name")
 	fl.BoolVar(&f.stats, "stats", false, "print instructions, MIPS and JIT figures when the VM stops")
 	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
@@ -226,9 +228,16 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 	}
 
 	var m *emu.Machine
-	if f.resume != "" {
+	switch {
+	case f.resume != "":
 		m, err = resumeMachine(ctx, cfg, f.store, f.resume)
-	} else {
+	case f.warm:
+		if m = warmResume(cfg, f.store); m == nil {
+			if m, err = emu.New(cfg); err == nil {
+				warmSave(ctx, m, f.store)
+			}
+		}
+	default:
 		m, err = emu.New(cfg)
 	}
 	if err != nil {

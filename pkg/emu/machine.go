@@ -121,6 +121,7 @@ type Machine struct {
 	media     []Medium  // fingerprints of the media, computed at the first snapshot
 	pages     pageCache // page hashes of the last snapshot (snapshot.go)
 	paused    atomic.Bool
+	inputs    atomic.Uint64 // key and mouse events received (Inputs)
 	stats     Stats                 // owned by the emulation goroutine
 	published atomic.Pointer[Stats] // a copy for other goroutines
 }
@@ -268,6 +269,10 @@ func (m *Machine) requestReset() {
 		core.Abort(fmt.Errorf("reset: %w", err))
 	}
 }
+
+// Inputs counts the key and mouse events the machine has been sent, from
+// any sink: a warm start saves a snapshot only of a guest nobody touched.
+func (m *Machine) Inputs() uint64 { return m.inputs.Load() }
 
 // Logger returns the machine's logger.
 func (m *Machine) Logger() *slog.Logger { return m.cfg.Logger }

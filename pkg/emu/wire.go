@@ -231,6 +231,7 @@ type keyEvent struct {
 // Keys wait in a queue until the keyboard's own 16-byte buffer has room, so
 // a paste or a burst of input while the guest is busy loses nothing.
 func (m *Machine) Key(code input.Scancode, down bool) {
+	m.inputs.Add(1)
 	m.Do(func() {
 		if len(m.keys) < maxPendingKeys {
 			m.keys = append(m.keys, keyEvent{code, down})
@@ -253,5 +254,6 @@ func (m *Machine) pumpKeys() {
 
 // Mouse moves the mouse (input.Sink); safe from any goroutine.
 func (m *Machine) Mouse(dx, dy, dz int, buttons uint8) {
+	m.inputs.Add(1)
 	m.Do(func() { m.dev.kbc.Mouse(dx, dy, dz, buttons) })
 }

@@ -248,6 +248,7 @@ type fakeMachine struct {
 	serial io.Writer
 	crash  chan error
 	closed atomic.Bool
+	idle   bool // Info reports a halted guest (0 MIPS) rather than a busy one
 
 	mu     sync.Mutex
 	keys   []string // "1e+" / "1e-"
@@ -291,7 +292,12 @@ func (m *fakeMachine) Run(ctx context.Context) error {
 	}
 }
 
-func (m *fakeMachine) Info() web.MachineInfo { return web.MachineInfo{MIPS: 42, Mode: "fake"} }
+func (m *fakeMachine) Info() web.MachineInfo {
+	if m.idle {
+		return web.MachineInfo{Mode: "fake"}
+	}
+	return web.MachineInfo{MIPS: 42, Mode: "fake"}
+}
 func (m *fakeMachine) Close()                { m.closed.Store(true) }
 
 func (m *fakeMachine) keysString() string {

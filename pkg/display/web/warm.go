@@ -80,43 +80,17 @@ func (s *Server) warmBoot(ctx context.Context, image string) (ResumeFunc, error)
 // be saved; ctx ends if the machine stops or the warm start takes too long.
 type WarmReadyFunc func(ctx context.Context, image string, m Machine) error
 
+// IdleMIPS is the speed at most of a guest taken to wait for its user.
+const IdleMIPS = 2.0
+
 // ScreenSettled is the generic readiness of a warm start: the machine's
-// screen has shown a first frame and then, for quiet, stayed in the same
-// mode with at most a tenth of its 16×16 tiles changed — the guest booted
-// and waits for its user, while a clock, a blinking cursor or a counter may
-// go on changing. A screen that redraws more (boot messages scrolling, a
-// progress bar, a mode switch) starts the wait again.
+// screen stayed quiet for quiet with the guest mostly halted (at most
+// IdleMIPS), or for four times quiet whatever it ran (display.WaitSettled)
+// — the guest booted and waits for its user.
 func ScreenSettled(quiet time.Duration) WarmReadyFunc {
 	return func(ctx context.Context, image string, m Machine) error {
-		sub := m.Hub().Subscribe()
-		defer sub.Close()
-		tick := time.NewTicker(min(quiet/4, 250*time.Millisecond))
-		defer tick.Stop()
-		var changed *display.TileSet // the tiles changed since since
-		var since time.Time          // zero before the first frame
-		for {
-			select {
-			case <-sub.C():
-				sub.Read(func(u display.Update) {
-					now := time.Now()
-					if u.Resized || changed == nil || changed.Cols != u.Dirty.Cols || changed.Rows != u.Dirty.Rows {
-						changed, since = display.NewTileSet(u.Frame.Width, u.Frame.Height), now
-						return
-					}
-					changed.Union(u.Dirty)
-					if 10*changed.Count() > changed.Cols*changed.Rows {
-						changed.Clear()
-						since = now
-					}
-				})
-			case now := <-tick.C:
-				if !since.IsZero() && now.Sub(since) >= quiet {
-					return nil
-				}
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
+		return display.WaitSettled(ctx, m.Hub(), display.Settle{Quiet: quiet,
+			MIPS: func() float64 { return m.Info().MIPS }, IdleMIPS: IdleMIPS, LongQuiet: 4 * quiet})
 	}
 }
 
