@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"flag"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -138,7 +139,12 @@ func TestEveryDeviceStateRecorded(t *testing.T) {
 		t.Skip("needs the core and SeaBIOS")
 	}
 	t.Parallel()
-	cfg := Config{Memory: 16 << 20, AHCIDiskSize: 4 << 20}
+	// A blank hard disk to boot from, and a blank AHCI disk.
+	hda := filepath.Join(t.TempDir(), "hda.img")
+	if err := os.WriteFile(hda, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Memory: 16 << 20, HDA: hda, AHCIDiskSize: 4 << 20}
 	var err error
 	if cfg.BIOS, err = images.LoadBIOS("", images.BIOSPaths, "BIOS"); err != nil {
 		t.Fatal(err)
