@@ -4,12 +4,7 @@
 // embeds a Config; the bus that reaches it is internal/dev/pci.
 package pcicfg
 
-import (
-	"bytes"
-	"encoding/binary"
-	"encoding/gob"
-	"fmt"
-)
+import "encoding/binary"
 
 // Function is one PCI function's configuration space as the host bridge sees
 // it. reg is the byte offset (0–255) of an access of size 1, 2 or 4 bytes
@@ -187,7 +182,7 @@ func (c *Config) writeBAR(reg uint8, size int, v uint32) {
 
 // ConfigState is what a snapshot keeps of a function's configuration space:
 // its bytes and the BAR bases last reported. BAR sizes, writable masks and
-// callbacks are the function's wiring.
+// callbacks are the function's wiring. Every PCI function's State holds one.
 type ConfigState struct {
 	Space    [256]byte
 	Reported [6]uint32
@@ -206,22 +201,4 @@ func (c *Config) LoadConfig(s ConfigState) {
 			b.Moved(c.Reported[i])
 		}
 	}
-}
-
-// EncodeConfig and DecodeConfig turn a function's space into bytes and back,
-// for functions whose space is all their state.
-func EncodeConfig(c *Config) ([]byte, error) {
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(c.SaveConfig())
-	return b.Bytes(), err
-}
-
-// DecodeConfig restores what EncodeConfig returned (see LoadConfig).
-func DecodeConfig(c *Config, b []byte) error {
-	var s ConfigState
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
-		return fmt.Errorf("pci: snapshot of a configuration space: %w", err)
-	}
-	c.LoadConfig(s)
-	return nil
 }

@@ -89,10 +89,8 @@ func (m *Machine) wireAHCI() error {
 	}
 	a := ahci.New(m.core, m.mmio, m.clock, m.dev.router.INTx(ahciSlot, pci.INTA), 1)
 	a.Attach(0, dk)
-	m.dev.pci.Add(ahciSlot, 0, a.PCI())
-	m.timers = append(m.timers, a)
-	m.resetters = append(m.resetters, a)
 	m.dev.ahci = a
+	m.attach("ahci", a, pciAt(ahciSlot, 0, a.PCI()))
 	return nil
 }
 

@@ -121,7 +121,7 @@ type Machine struct {
 	media     []Medium  // fingerprints of the media, computed at the first snapshot
 	pages     pageCache // page hashes of the last snapshot (snapshot.go)
 	paused    atomic.Bool
-	inputs    atomic.Uint64 // key and mouse events received (Inputs)
+	inputs    atomic.Uint64         // key and mouse events received (Inputs)
 	stats     Stats                 // owned by the emulation goroutine
 	published atomic.Pointer[Stats] // a copy for other goroutines
 }
@@ -245,10 +245,9 @@ func (m *Machine) Close() {
 // reset returns the machine to power-on: devices, fw_cfg, the CPU, and the
 // BIOS below 1 MiB.
 func (m *Machine) reset() error {
-	for _, r := range m.resetters {
+	for _, r := range m.resetters { // fw_cfg among them
 		r.Reset()
 	}
-	m.fw.Reset()
 	if err := m.core.Reset(); err != nil {
 		return err
 	}

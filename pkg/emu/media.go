@@ -172,7 +172,7 @@ func ResumeConfig(ctx context.Context, store *pager.Store, name string, req Requ
 	if err != nil {
 		return Config{}, err
 	}
-	if err := checkVersion(name, snap); err != nil {
+	if _, err := checkSnapshot(name, snap); err != nil {
 		return Config{}, err
 	}
 	var sc savedConfig

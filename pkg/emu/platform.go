@@ -3,7 +3,6 @@ package emu
 import (
 	"io"
 
-	"github.com/do86/do86/internal/bus"
 	"github.com/do86/do86/internal/dev/acpi"
 	"github.com/do86/do86/internal/dev/debugcon"
 	"github.com/do86/do86/internal/dev/sysctl"
@@ -12,57 +11,35 @@ import (
 
 // wirePlatform adds power management, the reset and A20 ports, COM1 and the
 // debug console.
-func (m *Machine) wirePlatform() error {
-	p := m.ports
+func (m *Machine) wirePlatform() {
 	irq := m.lines.Pin
 	d := &m.dev
-	type portReg struct {
-		base uint16
-		n    int
-		dev  bus.PortDevice
-		name string
-	}
-	var regs []portReg
-	add := func(base uint16, n int, dev bus.PortDevice, name string) {
-		regs = append(regs, portReg{base, n, dev, name})
-	}
 
-	d.pm = acpi.NewPM(p, m.clock, irq(acpi.SCIIRQ), acpi.Options{
+	d.pm = acpi.NewPM(m.ports, m.clock, irq(acpi.SCIIRQ), acpi.Options{
 		PowerOff: func() { m.powerOff = true },
 		COM1:     true,
 	})
-	d.pci.Add(1, 3, d.pm)
-	m.timers = append(m.timers, d.pm)
-	m.resetters = append(m.resetters, d.pm)
-	add(0xB2, 2, d.pm.APM(), "apm")
-	add(acpi.GPE0Base, acpi.GPE0Len, acpi.Zero{}, "gpe0")
-	add(acpi.PCIHotplugBase, acpi.PCIHotplugLen, acpi.Zero{}, "pci-hotplug")
-	add(acpi.CPUHotplugBase, acpi.CPUHotplugLen, acpi.Zero{}, "cpu-hotplug")
+	m.attach("pm", d.pm, pciAt(1, 3, d.pm), ports(0xB2, 2, d.pm.APM()))
+	m.attach("gpe0", acpi.Zero{}, ports(acpi.GPE0Base, acpi.GPE0Len, acpi.Zero{}))
+	m.attach("pci-hotplug", acpi.Zero{}, ports(acpi.PCIHotplugBase, acpi.PCIHotplugLen, acpi.Zero{}))
+	m.attach("cpu-hotplug", acpi.Zero{}, ports(acpi.CPUHotplugBase, acpi.CPUHotplugLen, acpi.Zero{}))
 
 	rc := sysctl.NewResetControl(m.requestReset)
+	m.attach("reset-control", rc, ports(sysctl.ResetControlPort, 1, rc))
 	pa := sysctl.NewPortA(m.requestReset)
-	add(0xCF9, 1, rc, "reset-control")
-	add(0x92, 1, pa, "port92")
-	m.resetters = append(m.resetters, rc, pa)
+	m.attach("port92", pa, ports(sysctl.PortAPort, 1, pa))
 
 	m.serial = newSerialTap(m)
 	d.com1 = uart16550.New(irq(uart16550.COM1IRQ), m.serial)
-	add(uart16550.COM1Base, uart16550.Ports, d.com1, "com1")
-	m.resetters = append(m.resetters, d.com1)
+	m.attach("com1", d.com1, ports(uart16550.COM1Base, uart16550.Ports, d.com1))
 
 	var dbg io.Writer = io.Discard
 	if m.cfg.Debugcon != nil {
 		dbg = m.cfg.Debugcon
 	}
-	add(0x402, 1, debugcon.New(dbg), "debugcon")
-	add(0xE9, 1, debugcon.New(dbg), "debugcon-e9")
-
-	for _, r := range regs {
-		if err := p.Register(r.base, r.n, r.dev, r.name); err != nil {
-			return err
-		}
-	}
-	return nil
+	seabios, bochs := debugcon.New(dbg), debugcon.New(dbg)
+	m.attach("debugcon", seabios, ports(debugcon.SeaBIOSPort, 1, seabios))
+	m.attach("debugcon-e9", bochs, ports(debugcon.BochsPort, 1, bochs))
 }
 
 // SendSerial queues bytes for the guest's COM1 receiver; safe from any

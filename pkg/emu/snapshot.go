@@ -7,31 +7,63 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/do86/do86/internal/core"
+	"github.com/do86/do86/internal/snapstate"
 	"github.com/do86/do86/pkg/pager"
 )
 
 // Snapshots: the whole machine into a pager.Store — the core's wasm memory
 // as page hashes (guest RAM, framebuffer and the CPU's own state all live
-// there), the core's State, every device's state, the disks' changed
+// there), every device's state, the machine's own, the disks' changed
 // sectors and the guest clock.
+//
+// A device's state is its package's State struct, which it hands over as a
+// bus.Stateful. The snapshot keeps it under the device's instance name (the
+// name attach gave it, attach.go) in an envelope with the state's kind and
+// version (internal/snapstate). Restoring checks every device before
+// loading any: a device the snapshot lacks, or one the machine lacks, means
+// the snapshot was made of a machine configured differently; a state of
+// another kind means the same; a state of another version was made by
+// another do86 — a device's version is bumped whenever its State struct
+// changes shape or meaning (internal/dev/states checks that) — and is
+// refused naming the device. A snapshot is never decoded into a struct of
+// another shape.
 
-// snapshotFormat is the version of the machine's part of a snapshot (the
-// "machine" blob and the device list); a snapshot of another is refused.
-const snapshotFormat = 1
+// snapshotFormat is the layout of a snapshot's device entries: 1 was each
+// device's bare state under its Go type's name (do86 before per-device
+// versions), 2 is an envelope per device under its instance name and the
+// machine's record. A snapshot of another format is refused as a whole.
+const snapshotFormat = 2
 
-// machineBlob is the device name under which the machine keeps its own state.
-const machineBlob = "machine"
+// machineStateKind and machineStateVersion name the machine's own state,
+// kept in an envelope like a device's under machineStateName. Bump the
+// version whenever machineState, or core.State in it, changes.
+const (
+	machineStateKind    = "machine"
+	machineStateVersion = 1
+)
 
 // machineState is the machine's own part of a snapshot.
 type machineState struct {
-	Format   int
 	Memory   uint32 // guest RAM
 	Clock    float64
 	Core     core.State
 	SerialIn []byte
+}
+
+// machineRecord is what a snapshot keeps under machineStateName: its format
+// and the machine's state. Format comes first and keeps its name because
+// format 1 kept a struct there whose first field was Format too: gob matches
+// fields by name, so an old snapshot decodes into a machineRecord with
+// Format 1 and nothing else, and is refused for its format, never by a
+// decode error.
+type machineRecord struct {
+	Format  int
+	Machine snapstate.Envelope
 }
 
 // SnapshotStats tell what a snapshot cost.
@@ -69,20 +101,23 @@ func (m *Machine) Snapshot(store *pager.Store, name string) (SnapshotStats, erro
 		},
 		Devices: map[string][]byte{},
 	}
-	for _, d := range m.stateDevices() {
-		b, err := d.dev.Save()
+	for _, d := range m.dev.reg.states {
+		b, err := snapstate.Save(d.dev)
 		if err != nil {
-			return st, fmt.Errorf("snapshot: %s: %w", d.name, err)
+			return st, fmt.Errorf("snapshot: device %s: %w", d.name, err)
 		}
 		snap.Devices[d.name] = b
 	}
-	ms := machineState{Format: snapshotFormat, Memory: m.cfg.Memory, Clock: m.clock.Now(),
-		Core: m.core.SaveState(), SerialIn: m.serialIn}
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(ms); err != nil {
+	ms := machineState{Memory: m.cfg.Memory, Clock: m.clock.Now(), Core: m.core.SaveState(), SerialIn: m.serialIn}
+	env, err := snapstate.Pack(machineStateKind, machineStateVersion, &ms)
+	if err != nil {
 		return st, fmt.Errorf("snapshot: %w", err)
 	}
-	snap.Devices[machineBlob] = b.Bytes()
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(machineRecord{Format: snapshotFormat, Machine: env}); err != nil {
+		return st, fmt.Errorf("snapshot: %w", err)
+	}
+	snap.Devices[machineStateName] = b.Bytes()
 
 	chunks := map[pager.Hash][]byte{}
 	for _, nd := range m.machineDisks() {
@@ -127,15 +162,20 @@ func (m *Machine) SaveSnapshot(ctx context.Context, store *pager.Store, name str
 // Resume builds a machine from cfg — the same media and devices the
 // snapshot was made with; its memory size is taken from the snapshot — and
 // restores the snapshot name into it. Run continues the guest where it was.
+// A snapshot this do86 cannot read (another format, core or machine state
+// version) is refused before any machine is built; one with a device state
+// of another kind or version, or made of a machine with other devices, is
+// refused naming the device (see the top of this file).
 func Resume(cfg Config, store *pager.Store, name string) (*Machine, error) {
 	snap, err := store.Load(name)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkVersion(name, snap); err != nil {
+	ms, err := checkSnapshot(name, snap)
+	if err != nil {
 		return nil, err
 	}
-	cfg.Memory = uint32(snap.Info.RAM)
+	cfg.Memory = ms.Memory
 	if err := checkMedia(name, snap, &cfg); err != nil {
 		return nil, err
 	}
@@ -143,7 +183,7 @@ func Resume(cfg Config, store *pager.Store, name string) (*Machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := m.restore(store, name, snap); err != nil {
+	if err := m.restore(store, name, snap, ms); err != nil {
 		m.Close()
 		return nil, err
 	}
@@ -159,44 +199,70 @@ func (m *Machine) Restore(store *pager.Store, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkVersion(name, snap); err != nil {
+	ms, err := checkSnapshot(name, snap)
+	if err != nil {
 		return err
 	}
-	return m.restore(store, name, snap)
+	return m.restore(store, name, snap, ms)
 }
 
-func checkVersion(name string, snap *pager.Snapshot) error {
-	i := snap.Info
-	if i.CoreSHA256 != core.WasmSHA256 {
-		return fmt.Errorf("snapshot %q was made with v86 core %s (sha256 %.12s), this do86 runs %s (sha256 %.12s): it cannot be resumed",
+// checkSnapshot returns the machine's state in a snapshot after checking
+// that this do86 can resume it: its format, the machine state's version and
+// the core it was made with.
+func checkSnapshot(name string, snap *pager.Snapshot) (*machineState, error) {
+	b, ok := snap.Devices[machineStateName]
+	if !ok {
+		return nil, fmt.Errorf("snapshot %q has no machine state: it cannot be resumed", name)
+	}
+	var rec machineRecord
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&rec); err != nil {
+		return nil, fmt.Errorf("snapshot %q: the machine state does not decode (%v): it cannot be resumed", name, err)
+	}
+	switch {
+	case rec.Format < snapshotFormat:
+		return nil, fmt.Errorf("snapshot %q was made by an older do86 (snapshot format %d, this do86 reads %d) and cannot be resumed: boot again and save a new snapshot",
+			name, rec.Format, snapshotFormat)
+	case rec.Format > snapshotFormat:
+		return nil, fmt.Errorf("snapshot %q was made by a newer do86 (snapshot format %d, this do86 reads %d) and cannot be resumed",
+			name, rec.Format, snapshotFormat)
+	}
+	ms := new(machineState)
+	if err := rec.Machine.Unpack(machineStateName, machineStateKind, machineStateVersion, ms); err != nil {
+		return nil, fmt.Errorf("snapshot %q: %w", name, err)
+	}
+	if i := snap.Info; i.CoreSHA256 != core.WasmSHA256 {
+		return nil, fmt.Errorf("snapshot %q was made with v86 core %s (sha256 %.12s), this do86 runs %s (sha256 %.12s): it cannot be resumed",
 			name, i.CoreVersion, i.CoreSHA256, core.Version, core.WasmSHA256)
 	}
-	return nil
+	return ms, nil
 }
 
-func (m *Machine) restore(store *pager.Store, name string, snap *pager.Snapshot) error {
-	var ms machineState
-	if err := gob.NewDecoder(bytes.NewReader(snap.Devices[machineBlob])).Decode(&ms); err != nil {
-		return fmt.Errorf("snapshot %q: machine state: %w", name, err)
-	}
-	if ms.Format != snapshotFormat {
-		return fmt.Errorf("snapshot %q has machine format %d, this do86 reads %d", name, ms.Format, snapshotFormat)
-	}
+func (m *Machine) restore(store *pager.Store, name string, snap *pager.Snapshot, ms *machineState) error {
 	if ms.Memory != m.cfg.Memory {
 		return fmt.Errorf("snapshot %q has %d MiB of RAM, this machine %d MiB", name, ms.Memory>>20, m.cfg.Memory>>20)
 	}
-	devs := m.stateDevices()
-	want := map[string]bool{machineBlob: true}
+	// Every device's state is checked and decoded before any is loaded.
+	devs := m.dev.reg.states
+	want := map[string]bool{machineStateName: true}
 	for _, d := range devs {
 		want[d.name] = true
 		if _, ok := snap.Devices[d.name]; !ok {
-			return fmt.Errorf("snapshot %q has no %s: it was made of a machine configured differently", name, d.name)
+			kind, _ := d.dev.StateKind()
+			return fmt.Errorf("snapshot %q has no device %s (%s): it was made of a machine configured differently", name, d.name, kind)
 		}
 	}
-	for n := range snap.Devices {
+	for _, n := range slices.Sorted(maps.Keys(snap.Devices)) {
 		if !want[n] {
-			return fmt.Errorf("snapshot %q has a %s this machine lacks: it was made of a machine configured differently", name, n)
+			return fmt.Errorf("snapshot %q has a device %s this machine lacks: it was made of a machine configured differently", name, n)
 		}
+	}
+	states := make([]any, len(devs))
+	for i, d := range devs {
+		s, err := snapstate.Decode(d.name, d.dev, snap.Devices[d.name])
+		if err != nil {
+			return fmt.Errorf("snapshot %q: %w", name, err)
+		}
+		states[i] = s
 	}
 	disks := map[string]namedDisk{}
 	for _, nd := range m.machineDisks() {
@@ -211,8 +277,8 @@ func (m *Machine) restore(store *pager.Store, name string, snap *pager.Snapshot)
 	// Devices first: loading drives their interrupt lines to the saved
 	// levels, which calls into the core; the core's memory, restored after,
 	// then holds the interrupt controllers exactly as saved.
-	for _, d := range devs {
-		if err := d.dev.Load(snap.Devices[d.name]); err != nil {
+	for i, d := range devs {
+		if err := snapstate.Restore(d.name, d.dev, states[i]); err != nil {
 			return fmt.Errorf("snapshot %q: %w", name, err)
 		}
 	}

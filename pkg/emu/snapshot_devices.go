@@ -3,56 +3,10 @@ package emu
 import (
 	"crypto/sha256"
 	"fmt"
-	"reflect"
 
 	"github.com/do86/do86/internal/disk"
 	"github.com/do86/do86/pkg/pager"
 )
-
-// stateful is a device a snapshot saves: every device package has these.
-type stateful interface {
-	Save() ([]byte, error)
-	Load([]byte) error
-}
-
-type namedDevice struct {
-	name string
-	dev  stateful
-}
-
-// stateDevices lists the machine's stateful devices under stable names:
-// the type's name, numbered from the second of a type on. The order is the
-// wiring order, the same for the same configuration.
-func (m *Machine) stateDevices() []namedDevice {
-	d := &m.dev
-	cands := []any{m.fw, d.pci, d.router, d.pit, d.rtc, d.dma, d.fdc, d.kbc, d.vga, d.ide, d.pm, d.com1}
-	if d.ahci != nil {
-		cands = append(cands, d.ahci)
-	}
-	for _, r := range m.resetters {
-		cands = append(cands, r)
-	}
-	for _, t := range m.timers {
-		cands = append(cands, t)
-	}
-	seen := map[any]bool{}
-	count := map[string]int{}
-	var l []namedDevice
-	for _, c := range cands {
-		s, ok := c.(stateful)
-		if !ok || seen[c] || reflect.ValueOf(c).IsNil() {
-			continue
-		}
-		seen[c] = true
-		name := reflect.TypeOf(c).Elem().String()
-		count[name]++
-		if n := count[name]; n > 1 {
-			name = fmt.Sprintf("%s#%d", name, n)
-		}
-		l = append(l, namedDevice{name, s})
-	}
-	return l
-}
 
 // machineDisks are the writable disks whose changed sectors a snapshot
 // keeps, by drive name.

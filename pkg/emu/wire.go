@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/do86/do86/internal/boot"
-	"github.com/do86/do86/internal/bus"
 	"github.com/do86/do86/internal/dev/acpi"
 	"github.com/do86/do86/internal/dev/ahci"
 	"github.com/do86/do86/internal/dev/fdc"
@@ -23,7 +22,7 @@ import (
 	"github.com/do86/do86/pkg/input"
 )
 
-// devices are the machine's chips, by name.
+// devices are the machine's chips, by name, and what attach keeps of them.
 type devices struct {
 	pit    *i8254.PIT
 	rtc    *mc146818.RTC
@@ -37,89 +36,56 @@ type devices struct {
 	ahci   *ahci.Controller
 	pm     *acpi.PM
 	com1   *uart16550.UART
+
+	reg registry // attach.go
 }
 
-// wire builds the chipset and devices and puts them on the buses.
+// wire builds the chipset and devices and attaches them (attach.go), in an
+// order that is also the order a snapshot restores them in.
 func (m *Machine) wire() error {
 	d := &m.dev
-	p := m.ports
 	irq := m.lines.Pin
-	var errs []error
-	reg := func(base uint16, n int, dev bus.PortDevice, name string) {
-		if err := p.Register(base, n, dev, name); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	add := func(dev any) {
-		if t, ok := dev.(bus.Timer); ok {
-			m.timers = append(m.timers, t)
-		}
-		if r, ok := dev.(bus.Resetter); ok {
-			m.resetters = append(m.resetters, r)
-		}
-	}
 
 	d.pit = i8254.New(m.clock, irq(0))
-	reg(0x40, 4, d.pit, "pit")
-	reg(0x61, 1, d.pit.Port61(), "port61")
-	add(d.pit)
+	m.attach("pit", d.pit, ports(0x40, 4, d.pit), ports(0x61, 1, d.pit.Port61()))
 
 	d.rtc = mc146818.New(time.Now().UTC(), m.clock, irq(8))
-	reg(0x70, 2, d.rtc, "rtc")
-	add(d.rtc)
+	m.attach("rtc", d.rtc, ports(0x70, 2, d.rtc))
 
 	d.dma = i8237.New(m.core)
-	if err := d.dma.Register(p); err != nil {
-		errs = append(errs, err)
-	}
-	add(d.dma)
+	m.attach("dma", d.dma, ownPorts(d.dma.Register))
 
 	d.fdc = fdc.New(irq(fdc.IRQLine), d.dma, m.clock)
-	reg(fdc.BasePort, 6, d.fdc, "fdc")
-	reg(fdc.DIRPort, 1, d.fdc.DIRPort(), "fdc-dir")
-	add(d.fdc)
+	m.attach("fdc", d.fdc, ports(fdc.BasePort, 6, d.fdc), ports(fdc.DIRPort, 1, d.fdc.DIRPort()))
 
 	d.kbc = i8042.New(irq(1), irq(12), m.requestReset)
-	reg(0x60, 1, d.kbc.DataPort(), "i8042-data")
-	reg(0x64, 1, d.kbc.CommandPort(), "i8042-cmd")
-	add(d.kbc)
+	m.attach("i8042", d.kbc, ports(0x60, 1, d.kbc.DataPort()), ports(0x64, 1, d.kbc.CommandPort()))
 
 	// PCI: i440FX host bridge, PIIX3 ISA bridge with the PIRQ router.
 	d.pci = &pci.Bus{}
-	reg(0xCF8, 1, d.pci, "pci-addr")
-	reg(0xCFC, 4, d.pci.Data(), "pci-data")
+	m.attach("pci", d.pci, ports(0xCF8, 1, d.pci), ports(0xCFC, 4, d.pci.Data()))
 	d.router = pci.NewRouter(irq)
 	host := pci.NewI440FX()
 	isa := pci.NewPIIX3ISA(d.router.Route)
-	d.pci.Add(0, 0, host)
-	d.pci.Add(1, 0, isa)
-	add(host)
-	add(isa)
+	m.attach("i440fx", host, pciAt(0, 0, host))
+	m.attach("piix3", isa, pciAt(1, 0, isa))
+	m.attach("pirq", d.router)
 
 	d.vga = vga.New(m.clock, lfb{m.core})
-	if err := d.vga.Register(p, m.mmio); err != nil {
-		errs = append(errs, err)
-	}
-	d.pci.Add(2, 0, d.vga.PCI())
-	add(d.vga)
+	m.attach("vga", d.vga, pciAt(2, 0, d.vga.PCI()),
+		func(m *Machine, _ string) error { return d.vga.Register(m.ports, m.mmio) })
 
 	d.ide = ide.New(m.core, m.clock, irq(ide.PrimaryIRQ), irq(ide.SecondaryIRQ))
-	if err := d.ide.Register(p); err != nil {
-		errs = append(errs, err)
-	}
-	d.pci.Add(1, 1, d.ide.PCI())
-	add(d.ide)
+	m.attach("ide", d.ide, pciAt(1, 1, d.ide.PCI()), ownPorts(d.ide.Register))
 
-	if err := m.wirePlatform(); err != nil {
-		errs = append(errs, err)
-	}
+	m.wirePlatform()
 
 	m.fw.SetFile("etc/show-boot-menu", fwcfg.LE16(0))
 	m.fw.SetFile("etc/boot-fail-wait", fwcfg.LE32(5000))
 	if len(m.cfg.VGABIOS) > 0 {
 		m.fw.SetFile("vgaroms/vgabios.bin", m.cfg.VGABIOS)
 	}
-	reg(0x510, 2, m.fw, "fw_cfg")
+	m.attach("fw_cfg", m.fw, ports(0x510, 2, m.fw))
 
 	if err := m.insertMedia(); err != nil {
 		return err
@@ -138,8 +104,8 @@ func (m *Machine) wire() error {
 		order = boot.BootOrderPath + "\n" + order
 	}
 	m.fw.SetFile("bootorder", []byte(order))
-	if len(errs) > 0 {
-		return fmt.Errorf("wiring: %v", errs)
+	if len(d.reg.errs) > 0 {
+		return fmt.Errorf("wiring: %v", d.reg.errs)
 	}
 	return nil
 }

@@ -10,7 +10,14 @@ type Port struct {
 	c     *Controller
 	index int
 	disk  *disk.Disk
+	buf   []byte // staging for disk transfers; not state
 
+	PortState
+}
+
+// PortState is a port's registers and the disk's settings: all of its state
+// but the disk.
+type PortState struct {
 	// The port registers, as the guest reads them (PxCMD without its
 	// read-only ones).
 	CLB, FB              uint32
@@ -24,8 +31,6 @@ type Port struct {
 	// ATA settings of the disk.
 	Heads, SPT uint8 // CHS translation (INITIALIZE DEVICE PARAMETERS)
 	Multiple   int   // sectors per block of READ/WRITE MULTIPLE; 0 = off
-
-	buf []byte // staging for disk transfers; not state
 }
 
 // present reports whether a disk is attached.

@@ -1,76 +1,76 @@
 package ahci
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 
+	"github.com/do86/do86/internal/bus"
 	"github.com/do86/do86/internal/disk"
 	"github.com/do86/do86/internal/pcicfg"
 )
 
-// state is what a snapshot keeps of the HBA: the PCI space, the global and
-// port registers (the ports' exported fields) and the interrupt timing. The
-// disks are the machine's configuration.
-type state struct {
+// StateKind and StateVersion name the HBA's State in a snapshot
+// (bus.Stateful).
+const (
+	StateKind    = "ahci"
+	StateVersion = 1
+)
+
+// State is what a snapshot keeps of the HBA: the PCI space, the global and
+// port registers and the interrupt timing, and the size of each port's disk
+// (checked on load: the disks are the machine's configuration).
+type State struct {
 	Config   pcicfg.ConfigState
 	GHC, IS  uint32
-	Ports    []Port
+	Ports    []PortState
 	Sectors  []uint64
 	Asserted bool
 	Held     bool
 	Due      float64
 }
 
-// Save returns the controller's state for a snapshot.
-func (c *Controller) Save() ([]byte, error) {
-	s := state{Config: c.fn.SaveConfig(), GHC: c.GHC, IS: c.IS, Ports: c.Ports,
+// StateKind returns the kind and version of the HBA's State.
+func (c *Controller) StateKind() (string, int) { return StateKind, StateVersion }
+
+// SaveState returns the HBA's state.
+func (c *Controller) SaveState() any {
+	s := &State{Config: c.fn.SaveConfig(), GHC: c.GHC, IS: c.IS,
 		Asserted: c.Asserted, Held: c.Held, Due: c.Due}
-	for _, p := range c.Ports {
-		var n uint64
-		if p.disk != nil {
-			n = p.disk.Sectors()
-		}
-		s.Sectors = append(s.Sectors, n)
+	for i := range c.Ports {
+		s.Ports = append(s.Ports, c.Ports[i].PortState)
+		s.Sectors = append(s.Sectors, c.Ports[i].sectors())
 	}
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(s)
-	return b.Bytes(), err
+	return s
 }
 
-// Load restores a state from Save onto a controller with the same ports and
+func (p *Port) sectors() uint64 {
+	if p.disk == nil {
+		return 0
+	}
+	return p.disk.Sectors()
+}
+
+// LoadState restores a *State onto a controller with the same ports and
 // disks, registers the ABAR again where BAR5 had it, and drives the INTx
 // line to its saved level.
-func (c *Controller) Load(b []byte) error {
-	var s state
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
-		return fmt.Errorf("ahci: snapshot: %w", err)
+func (c *Controller) LoadState(state any) error {
+	s, err := bus.StateAs[State](StateKind, state)
+	if err != nil {
+		return err
 	}
 	if len(s.Ports) != len(c.Ports) || len(s.Sectors) != len(c.Ports) {
 		return fmt.Errorf("ahci: the snapshot has %d ports, this controller %d", len(s.Ports), len(c.Ports))
 	}
-	for i, p := range c.Ports {
-		var n uint64
-		if p.disk != nil {
-			n = p.disk.Sectors()
-		}
-		if n != s.Sectors[i] {
+	for i := range c.Ports {
+		if n := c.Ports[i].sectors(); n != s.Sectors[i] {
 			return fmt.Errorf("ahci: the snapshot's port %d has a disk of %d sectors, this one %d", i, s.Sectors[i], n)
 		}
 	}
 	for i := range c.Ports {
-		p := &c.Ports[i]
-		n := s.Ports[i]
-		n.c, n.index, n.disk, n.buf = p.c, p.index, p.disk, p.buf
-		*p = n
+		c.Ports[i].PortState = s.Ports[i]
 	}
 	c.GHC, c.IS, c.Asserted, c.Held, c.Due = s.GHC, s.IS, s.Asserted, s.Held, s.Due
 	c.fn.LoadConfig(s.Config)
-	if c.Asserted {
-		c.irq.Raise()
-	} else {
-		c.irq.Lower()
-	}
+	bus.SetLevel(c.irq, c.Asserted)
 	return nil
 }
 
@@ -82,3 +82,5 @@ func (c *Controller) Disk(port int) *disk.Disk {
 	}
 	return c.Ports[port].disk
 }
+
+var _ bus.Stateful = (*Controller)(nil)

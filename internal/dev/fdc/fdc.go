@@ -156,6 +156,13 @@ type FDC struct {
 	dma   DMA
 	clock bus.Clock
 
+	Registers
+	Drives [2]Drive
+}
+
+// Registers are the controller's registers, the command it runs and its view
+// of the drives: all of its state but the diskettes.
+type Registers struct {
 	// Registers the guest programs.
 	DOR   uint8 // digital output register
 	TDR   uint8 // tape drive register
@@ -186,8 +193,7 @@ type FDC struct {
 	Due          float64  // when Op completes
 	X            Transfer // the data command being executed
 
-	Units  [4]Unit
-	Drives [2]Drive
+	Units [4]Unit
 }
 
 // New returns a controller in its power-on state (held in reset until the

@@ -1,68 +1,59 @@
 package fdc
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/do86/do86/internal/bus"
 )
 
-// state is what a snapshot keeps of the controller: its registers, the
+// StateKind and StateVersion name the controller's State in a snapshot (bus.Stateful).
+const (
+	StateKind    = "fdc"
+	StateVersion = 1
+)
+
+// State is what a snapshot keeps of the controller: its registers, the
 // command in progress, the drives' heads, and of each diskette the sectors
 // the guest wrote (the image itself is the machine's configuration).
-type state struct {
-	DOR, TDR, DRate, DSR uint8
-	Specify              [2]uint8
-	Config, PreTrk, Perp uint8
-	Lock                 bool
-	LastEOT              uint8
-	Phase                int
-	Cmd                  [9]uint8
-	CmdLen, CmdWant      int
-	Res                  [10]uint8
-	ResLen, ResPos       int
-	Int                  bool
-	ResetSense           int
-	ResetPending         bool
-	ResetDue             float64
-	Op                   int
-	Due                  float64
-	X                    Transfer
-	Units                [4]Unit
-	Drives               [2]driveState
+type State struct {
+	Registers Registers
+	Drives    [2]DriveState
 }
 
-type driveState struct {
+// DriveState is what a snapshot keeps of a drive and its diskette.
+type DriveState struct {
 	Changed  bool
 	Sector   uint8
 	Inserted bool
-	Media    string // the diskette's format, checked on Load
+	Media    string // the diskette's format, checked on load
 	Size     int64
 	Overlay  map[uint32][]byte
 }
 
-// Save returns the controller's state for a snapshot.
-func (f *FDC) Save() ([]byte, error) {
-	s := state{f.DOR, f.TDR, f.DRate, f.DSR, f.Specify, f.Config, f.PreTrk, f.Perp, f.Lock, f.LastEOT,
-		f.Phase, f.Cmd, f.CmdLen, f.CmdWant, f.Res, f.ResLen, f.ResPos, f.Int, f.ResetSense,
-		f.ResetPending, f.ResetDue, f.Op, f.Due, f.X, f.Units, [2]driveState{}}
+// StateKind returns the kind and version of the controller's State.
+func (f *FDC) StateKind() (string, int) { return StateKind, StateVersion }
+
+// SaveState returns the controller's state.
+func (f *FDC) SaveState() any {
+	s := &State{Registers: f.Registers}
 	for i, d := range f.Drives {
-		s.Drives[i] = driveState{Changed: d.Changed, Sector: d.Sector}
+		s.Drives[i] = DriveState{Changed: d.Changed, Sector: d.Sector}
 		if d.Disk != nil {
 			s.Drives[i].Inserted, s.Drives[i].Media, s.Drives[i].Size = true, d.Disk.Media.Name, d.Disk.Size
-			s.Drives[i].Overlay = d.Disk.Overlay
+			s.Drives[i].Overlay = cloneOverlay(d.Disk.Overlay)
 		}
 	}
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(s)
-	return b.Bytes(), err
+	return s
 }
 
-// Load restores a state from Save onto a controller with the same
-// diskettes inserted, and drives the IRQ to the saved INT level.
-func (f *FDC) Load(b []byte) error {
-	var s state
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
-		return fmt.Errorf("fdc: snapshot: %w", err)
+// LoadState restores a *State onto a controller with the same diskettes
+// inserted, and drives the IRQ to the saved INT level.
+func (f *FDC) LoadState(state any) error {
+	s, err := bus.StateAs[State](StateKind, state)
+	if err != nil {
+		return err
 	}
 	for i, d := range s.Drives {
 		cur := f.Drives[i].Disk
@@ -73,24 +64,24 @@ func (f *FDC) Load(b []byte) error {
 			return fmt.Errorf("fdc: the snapshot's diskette in %c: is a %s of %d bytes, this one a %s of %d", 'A'+i, d.Media, d.Size, cur.Media.Name, cur.Size)
 		}
 	}
-	f.DOR, f.TDR, f.DRate, f.DSR, f.Specify, f.Config, f.PreTrk, f.Perp, f.Lock, f.LastEOT =
-		s.DOR, s.TDR, s.DRate, s.DSR, s.Specify, s.Config, s.PreTrk, s.Perp, s.Lock, s.LastEOT
-	f.Phase, f.Cmd, f.CmdLen, f.CmdWant, f.Res, f.ResLen, f.ResPos = s.Phase, s.Cmd, s.CmdLen, s.CmdWant, s.Res, s.ResLen, s.ResPos
-	f.Int, f.ResetSense, f.ResetPending, f.ResetDue, f.Op, f.Due, f.X, f.Units =
-		s.Int, s.ResetSense, s.ResetPending, s.ResetDue, s.Op, s.Due, s.X, s.Units
+	f.Registers = s.Registers
 	for i, d := range s.Drives {
 		f.Drives[i].Changed, f.Drives[i].Sector = d.Changed, d.Sector
 		if disk := f.Drives[i].Disk; disk != nil {
-			disk.Overlay = d.Overlay
-			if disk.Overlay == nil {
-				disk.Overlay = map[uint32][]byte{}
-			}
+			disk.Overlay = cloneOverlay(d.Overlay)
 		}
 	}
-	if f.Int {
-		f.irq.Raise()
-	} else {
-		f.irq.Lower()
-	}
+	bus.SetLevel(f.irq, f.Int)
 	return nil
 }
+
+// cloneOverlay copies a diskette's written sectors (never nil).
+func cloneOverlay(o map[uint32][]byte) map[uint32][]byte {
+	c := make(map[uint32][]byte, len(o))
+	for k, v := range maps.All(o) {
+		c[k] = slices.Clone(v)
+	}
+	return c
+}
+
+var _ bus.Stateful = (*FDC)(nil)

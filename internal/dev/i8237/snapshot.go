@@ -1,31 +1,36 @@
 package i8237
 
-import (
-	"bytes"
-	"encoding/gob"
-	"fmt"
+import "github.com/do86/do86/internal/bus"
+
+// StateKind and StateVersion name the DMA controllers' State in a snapshot
+// (bus.Stateful).
+const (
+	StateKind    = "i8237"
+	StateVersion = 1
 )
 
-// state is what a snapshot keeps of the DMA controllers.
-type state struct {
-	Ch    [8]Channel
-	C     [2]Controller
-	Pages [16]uint8
+// State is what a snapshot keeps of both controllers and the page
+// registers; the memory is wiring.
+type State struct {
+	Channels    [8]Channel
+	Controllers [2]Controller
+	Pages       [16]uint8
 }
 
-// Save returns the controllers' state for a snapshot.
-func (d *DMA) Save() ([]byte, error) {
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(state{d.Ch, d.C, d.Pages})
-	return b.Bytes(), err
-}
+// StateKind returns the kind and version of the controllers' State.
+func (d *DMA) StateKind() (string, int) { return StateKind, StateVersion }
 
-// Load restores a state from Save; the memory stays as wired.
-func (d *DMA) Load(b []byte) error {
-	var s state
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
-		return fmt.Errorf("i8237: snapshot: %w", err)
+// SaveState returns the controllers' state.
+func (d *DMA) SaveState() any { return &State{Channels: d.Ch, Controllers: d.C, Pages: d.Pages} }
+
+// LoadState restores a *State.
+func (d *DMA) LoadState(state any) error {
+	s, err := bus.StateAs[State](StateKind, state)
+	if err != nil {
+		return err
 	}
-	d.Ch, d.C, d.Pages = s.Ch, s.C, s.Pages
+	d.Ch, d.C, d.Pages = s.Channels, s.Controllers, s.Pages
 	return nil
 }
+
+var _ bus.Stateful = (*DMA)(nil)

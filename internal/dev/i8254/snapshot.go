@@ -1,38 +1,39 @@
 package i8254
 
-import (
-	"bytes"
-	"encoding/gob"
-	"fmt"
+import "github.com/do86/do86/internal/bus"
+
+// StateKind and StateVersion name the PIT's State in a snapshot (bus.Stateful).
+const (
+	StateKind    = "i8254"
+	StateVersion = 1
 )
 
-// state is what a snapshot keeps of the PIT.
-type state struct {
-	C        [3]Counter
+// State is what a snapshot keeps of the PIT; the clock and the IRQ are
+// wiring.
+type State struct {
+	Counters [3]Counter
 	PortB    uint8
 	Refresh  bool
 	IRQLevel bool
 }
 
-// Save returns the PIT's state for a snapshot.
-func (p *PIT) Save() ([]byte, error) {
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(state{p.C, p.PortB, p.Refresh, p.IRQLevel})
-	return b.Bytes(), err
+// StateKind returns the kind and version of the PIT's State.
+func (p *PIT) StateKind() (string, int) { return StateKind, StateVersion }
+
+// SaveState returns the PIT's state.
+func (p *PIT) SaveState() any {
+	return &State{Counters: p.C, PortB: p.PortB, Refresh: p.Refresh, IRQLevel: p.IRQLevel}
 }
 
-// Load restores a state from Save and drives IRQ 0 to its saved level. The
-// clock and the IRQ stay as wired.
-func (p *PIT) Load(b []byte) error {
-	var s state
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
-		return fmt.Errorf("i8254: snapshot: %w", err)
+// LoadState restores a *State and drives IRQ 0 to its saved level.
+func (p *PIT) LoadState(state any) error {
+	s, err := bus.StateAs[State](StateKind, state)
+	if err != nil {
+		return err
 	}
-	p.C, p.PortB, p.Refresh, p.IRQLevel = s.C, s.PortB, s.Refresh, s.IRQLevel
-	if s.IRQLevel {
-		p.irq0.Raise()
-	} else {
-		p.irq0.Lower()
-	}
+	p.C, p.PortB, p.Refresh, p.IRQLevel = s.Counters, s.PortB, s.Refresh, s.IRQLevel
+	bus.SetLevel(p.irq0, s.IRQLevel)
 	return nil
 }
+
+var _ bus.Stateful = (*PIT)(nil)

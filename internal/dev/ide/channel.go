@@ -33,6 +33,11 @@ type channel struct {
 	irq    bus.IRQ
 	drives [2]drive
 
+	ChannelState
+}
+
+// ChannelState is a channel's own registers, beside its drives'.
+type ChannelState struct {
 	// Sel is the drive the guest selected with the device register's DEV bit.
 	Sel int
 	// DevCtl is the device control register (nIEN, SRST, HOB).

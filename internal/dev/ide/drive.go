@@ -32,9 +32,9 @@ const (
 	evDiag     // EXECUTE DEVICE DIAGNOSTIC finished
 )
 
-// taskfile is a drive's copy of the command block parameters, with the
+// TaskFile is a drive's copy of the command block parameters, with the
 // previous value of each (the high-order bytes of LBA48 commands).
-type taskfile struct {
+type TaskFile struct {
 	Feature, Nsect, Lbal, Lbam, Lbah                uint8
 	HobFeature, HobNsect, HobLbal, HobLbam, HobLbah uint8
 	Device                                          uint8
@@ -47,7 +47,13 @@ type drive struct {
 	kind Kind
 	disk *disk.Disk
 
-	TF     taskfile
+	DriveState
+}
+
+// DriveState is a drive's registers and the command in progress: all of its
+// state but what is attached.
+type DriveState struct {
+	TF     TaskFile
 	Status uint8
 	Error  uint8
 	Intrq  bool // the drive asserts its interrupt
@@ -85,7 +91,7 @@ type drive struct {
 
 // powerOn puts the drive in its power-on state.
 func (d *drive) powerOn() {
-	*d = drive{ch: d.ch, slot: d.slot, kind: d.kind, disk: d.disk, Buf: d.Buf[:0]}
+	*d = drive{ch: d.ch, slot: d.slot, kind: d.kind, disk: d.disk, DriveState: DriveState{Buf: d.Buf[:0]}}
 	d.Heads, d.SPT = ata.DefaultHeads, ata.DefaultSPT
 	d.XferMode = ata.XferMWDMA | 2
 	d.UnitAttention = d.kind == CDROM

@@ -1,87 +1,90 @@
 package ide
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
+	"slices"
 
+	"github.com/do86/do86/internal/bus"
 	"github.com/do86/do86/internal/disk"
 	"github.com/do86/do86/internal/pcicfg"
 )
 
-// state is what a snapshot keeps of the controller: the PCI space, each
-// channel's registers and each drive's registers and command in progress
-// (their exported fields). The disks are the machine's configuration.
-type state struct {
+// StateKind and StateVersion name the controller's State in a snapshot (bus.Stateful).
+const (
+	StateKind    = "piix3-ide"
+	StateVersion = 1
+)
+
+// State is what a snapshot keeps of the controller: the PCI space, each
+// channel's registers, each drive's registers and command in progress, and
+// what was attached where (checked on load: the disks are the machine's
+// configuration).
+type State struct {
 	Config   pcicfg.ConfigState
-	Channels [2]channelState
+	Channels [2]ChannelState
+	Drives   [2][2]DriveState
+	Attached [2][2]Attached
 }
 
-type channelState struct {
-	Regs    channel
-	Drives  [2]drive
-	Kinds   [2]Kind
-	Sectors [2]uint64
+// Attached is what a drive position held when saved.
+type Attached struct {
+	Kind    Kind
+	Sectors uint64
 }
 
-// Save returns the controller's state for a snapshot.
-func (c *Controller) Save() ([]byte, error) {
-	s := state{Config: c.fn.SaveConfig()}
+// StateKind returns the kind and version of the controller's State.
+func (c *Controller) StateKind() (string, int) { return StateKind, StateVersion }
+
+// SaveState returns the controller's state.
+func (c *Controller) SaveState() any {
+	s := &State{Config: c.fn.SaveConfig()}
 	for i := range c.Channels {
 		ch := &c.Channels[i]
-		s.Channels[i].Regs = *ch
-		s.Channels[i].Drives = ch.drives
+		s.Channels[i] = ch.ChannelState
 		for k := range ch.drives {
-			s.Channels[i].Kinds[k] = ch.drives[k].kind
-			if d := ch.drives[k].disk; d != nil {
-				s.Channels[i].Sectors[k] = d.Sectors()
-			}
+			s.Drives[i][k] = ch.drives[k].DriveState
+			s.Drives[i][k].Buf = slices.Clone(ch.drives[k].Buf)
+			s.Attached[i][k] = ch.drives[k].attached()
 		}
 	}
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(s)
-	return b.Bytes(), err
+	return s
 }
 
-// Load restores a state from Save onto a controller with the same drives
+func (d *drive) attached() Attached {
+	a := Attached{Kind: d.kind}
+	if d.disk != nil {
+		a.Sectors = d.disk.Sectors()
+	}
+	return a
+}
+
+// LoadState restores a *State onto a controller with the same drives
 // attached, registers the bus-master ports again where BAR4 had them, and
 // drives both IRQs to their saved levels.
-func (c *Controller) Load(b []byte) error {
-	var s state
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
-		return fmt.Errorf("ide: snapshot: %w", err)
+func (c *Controller) LoadState(state any) error {
+	s, err := bus.StateAs[State](StateKind, state)
+	if err != nil {
+		return err
 	}
 	for i := range c.Channels {
+		if sel := s.Channels[i].Sel; sel != 0 && sel != 1 {
+			return fmt.Errorf("ide: the snapshot's channel %d selects drive %d", i, sel)
+		}
 		for k := range c.Channels[i].drives {
-			d := &c.Channels[i].drives[k]
-			var sectors uint64
-			if d.disk != nil {
-				sectors = d.disk.Sectors()
-			}
-			if d.kind != s.Channels[i].Kinds[k] || sectors != s.Channels[i].Sectors[k] {
+			if got, want := c.Channels[i].drives[k].attached(), s.Attached[i][k]; got != want {
 				return fmt.Errorf("ide: the snapshot's drive %d.%d (kind %d, %d sectors) is not this machine's (kind %d, %d sectors)",
-					i, k, s.Channels[i].Kinds[k], s.Channels[i].Sectors[k], d.kind, sectors)
+					i, k, want.Kind, want.Sectors, got.Kind, got.Sectors)
 			}
 		}
 	}
 	for i := range c.Channels {
 		ch := &c.Channels[i]
-		regs := s.Channels[i].Regs
-		regs.c, regs.irq, regs.drives = ch.c, ch.irq, ch.drives
-		*ch = regs
+		ch.ChannelState = s.Channels[i]
 		for k := range ch.drives {
-			d := &ch.drives[k]
-			n := s.Channels[i].Drives[k]
-			n.ch, n.slot, n.kind, n.disk = d.ch, d.slot, d.kind, d.disk
-			*d = n
+			ch.drives[k].DriveState = s.Drives[i][k]
+			ch.drives[k].Buf = slices.Clone(s.Drives[i][k].Buf)
 		}
-		if ch.irq != nil {
-			if ch.IRQLevel {
-				ch.irq.Raise()
-			} else {
-				ch.irq.Lower()
-			}
-		}
+		bus.SetLevel(ch.irq, ch.IRQLevel)
 	}
 	c.fn.LoadConfig(s.Config)
 	return nil
@@ -92,3 +95,5 @@ func (c *Controller) Load(b []byte) error {
 func (c *Controller) Disk(channel, slot int) *disk.Disk {
 	return c.Channels[channel&1].drives[slot&1].disk
 }
+
+var _ bus.Stateful = (*Controller)(nil)

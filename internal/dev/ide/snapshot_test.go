@@ -33,29 +33,26 @@ func TestSnapshotMidCommand(t *testing.T) {
 	if !bytes.Equal(first, data[5*512:5*512+256]) {
 		t.Fatal("the rig's read does not start right")
 	}
-	state, err := a.c.Save()
-	if err != nil {
-		t.Fatal(err)
-	}
+	state := a.c.SaveState()
 
 	b := newOne()
 	if b.ports.Read(bm+2, 1) != 0xFF {
 		t.Fatal("a fresh controller already decodes the bus-master block")
 	}
-	if err := b.c.Load(state); err != nil {
+	if err := b.c.LoadState(state); err != nil {
 		t.Fatal(err)
 	}
 	if !b.irq(0).Level || b.irq(1).Level {
-		t.Fatalf("after Load the lines are %v/%v, want up/down", b.irq(0).Level, b.irq(1).Level)
+		t.Fatalf("after LoadState the lines are %v/%v, want up/down", b.irq(0).Level, b.irq(1).Level)
 	}
 	if got, want := b.ports.Read(bm+2, 1), a.ports.Read(bm+2, 1); got != want {
-		t.Fatalf("bus-master status after Load reads %#x, the original %#x", got, want)
+		t.Fatalf("bus-master status after LoadState reads %#x, the original %#x", got, want)
 	}
 	b.wantStatus(0, sDRDY|sDSC|sDRQ)
 	a.wantStatus(0, sDRDY|sDSC|sDRQ)
 	rest := b.readWords(0, 512+256)
 	if !bytes.Equal(rest, data[5*512+256:7*512]) || !bytes.Equal(rest, a.readWords(0, 512+256)) {
-		t.Fatal("the rest of the read differs after Load")
+		t.Fatal("the rest of the read differs after LoadState")
 	}
 	b.wantStatus(0, sDRDY|sDSC)
 
@@ -63,7 +60,7 @@ func TestSnapshotMidCommand(t *testing.T) {
 	c := newRig(t)
 	other, _ := image(t, make([]byte, 32*512), disk.Options{})
 	c.c.Attach(0, 0, other, ide.HardDisk)
-	if err := c.c.Load(state); err == nil {
+	if err := c.c.LoadState(state); err == nil {
 		t.Fatal("loaded a snapshot over a different disk")
 	}
 }

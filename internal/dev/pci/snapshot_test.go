@@ -27,30 +27,27 @@ func TestSnapshotRouter(t *testing.T) {
 	a.Route(pci.Swizzle(4, pci.INTA), 11)
 	pa := a.INTx(4, pci.INTA)
 	pa.Raise()
-	state, err := a.Save()
-	if err != nil {
-		t.Fatal(err)
-	}
+	state := a.SaveState()
 	lb := lines{}
 	b := pci.NewRouter(lb.pin)
 	pb := b.INTx(4, pci.INTA)
-	if err := b.Load(state); err != nil {
+	if err := b.LoadState(state); err != nil {
 		t.Fatal(err)
 	}
 	if b.Routes != a.Routes {
-		t.Fatalf("routes %v after Load, want %v", b.Routes, a.Routes)
+		t.Fatalf("routes %v after LoadState, want %v", b.Routes, a.Routes)
 	}
 	line := lb[11]
 	if line == nil || !line.Level {
-		t.Fatal("the asserted pin's line is not up after Load")
+		t.Fatal("the asserted pin's line is not up after LoadState")
 	}
 	pb.Lower()
 	if line.Level {
-		t.Fatal("lowering the pin after Load left its line up")
+		t.Fatal("lowering the pin after LoadState left its line up")
 	}
 	// A router with other pins refuses the state.
 	c := pci.NewRouter(lines{}.pin)
-	if err := c.Load(state); err == nil {
+	if err := c.LoadState(state); err == nil {
 		t.Fatal("loaded a router state with another number of pins")
 	}
 }

@@ -1,27 +1,56 @@
 package sysctl
 
-import "fmt"
+import "github.com/do86/do86/internal/bus"
 
-// Save returns the register for a snapshot.
-func (r *ResetControl) Save() ([]byte, error) { return []byte{r.RC}, nil }
+// Kinds and versions of the registers' states in a snapshot (bus.Stateful).
+const (
+	ResetControlStateKind    = "reset-control"
+	ResetControlStateVersion = 1
+	PortAStateKind           = "port-a"
+	PortAStateVersion        = 1
+)
 
-// Load restores a register from Save.
-func (r *ResetControl) Load(b []byte) error {
-	if len(b) != 1 {
-		return fmt.Errorf("sysctl: snapshot of reset control: %d bytes", len(b))
+// ResetControlState is what a snapshot keeps of the reset control register.
+type ResetControlState struct{ RC uint8 }
+
+// StateKind returns the kind and version of the register's state.
+func (r *ResetControl) StateKind() (string, int) {
+	return ResetControlStateKind, ResetControlStateVersion
+}
+
+// SaveState returns a *ResetControlState.
+func (r *ResetControl) SaveState() any { return &ResetControlState{RC: r.RC} }
+
+// LoadState restores a *ResetControlState.
+func (r *ResetControl) LoadState(state any) error {
+	s, err := bus.StateAs[ResetControlState](ResetControlStateKind, state)
+	if err != nil {
+		return err
 	}
-	r.RC = b[0]
+	r.RC = s.RC
 	return nil
 }
 
-// Save returns the register for a snapshot.
-func (p *PortA) Save() ([]byte, error) { return []byte{p.Value}, nil }
+// PortAState is what a snapshot keeps of System Control Port A.
+type PortAState struct{ Value uint8 }
 
-// Load restores a register from Save.
-func (p *PortA) Load(b []byte) error {
-	if len(b) != 1 {
-		return fmt.Errorf("sysctl: snapshot of port A: %d bytes", len(b))
+// StateKind returns the kind and version of the port's state.
+func (p *PortA) StateKind() (string, int) { return PortAStateKind, PortAStateVersion }
+
+// SaveState returns a *PortAState.
+func (p *PortA) SaveState() any { return &PortAState{Value: p.Value} }
+
+// LoadState restores a *PortAState.
+func (p *PortA) LoadState(state any) error {
+	s, err := bus.StateAs[PortAState](PortAStateKind, state)
+	if err != nil {
+		return err
 	}
-	p.Value = b[0]
+	p.Value = s.Value
 	return nil
 }
+
+var (
+	_ bus.Stateful = (*ResetControl)(nil)
+	_ bus.Stateful = (*PortA)(nil)
+)

@@ -1,49 +1,56 @@
 package vga
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 
+	"github.com/do86/do86/internal/bus"
 	"github.com/do86/do86/internal/pcicfg"
 )
 
-// state is what a snapshot keeps of the VGA: its registers, DAC and video
-// memory (the exported fields) and its PCI space. The framebuffer is the
-// core's memory and is saved with it.
-type state struct {
-	VGA    *VGA
-	PCI    pcicfg.ConfigState
-	HasPCI bool
+// StateKind and StateVersion name the adapter's State in a snapshot
+// (bus.Stateful).
+const (
+	StateKind    = "vga"
+	StateVersion = 1
+)
+
+// State is what a snapshot keeps of the VGA: its registers, DAC and video
+// memory and its PCI space. The framebuffer is the core's memory and is
+// saved with it.
+type State struct {
+	Registers Registers
+	PCI       pcicfg.ConfigState
+	HasPCI    bool
 }
 
-// Save returns the adapter's state for a snapshot.
-func (v *VGA) Save() ([]byte, error) {
-	s := state{VGA: v}
+// StateKind returns the kind and version of the adapter's State.
+func (v *VGA) StateKind() (string, int) { return StateKind, StateVersion }
+
+// SaveState returns the adapter's state.
+func (v *VGA) SaveState() any {
+	s := &State{Registers: v.Registers}
 	if v.pciFn != nil {
 		s.PCI, s.HasPCI = v.pciFn.SaveConfig(), true
 	}
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(s)
-	return b.Bytes(), err
+	return s
 }
 
-// Load restores a state from Save. The next Render redraws the whole
-// screen; the clock and framebuffer stay as wired.
-func (v *VGA) Load(b []byte) error {
-	var s state
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
-		return fmt.Errorf("vga: snapshot: %w", err)
+// LoadState restores a *State. The next Render redraws the whole screen;
+// the clock and framebuffer stay as wired.
+func (v *VGA) LoadState(state any) error {
+	s, err := bus.StateAs[State](StateKind, state)
+	if err != nil {
+		return err
 	}
-	if s.VGA == nil {
-		return fmt.Errorf("vga: snapshot without registers")
+	if s.Registers.DACStep > 2 || s.Registers.DACRStep > 2 {
+		return fmt.Errorf("vga: snapshot with DAC cycle steps %d and %d", s.Registers.DACStep, s.Registers.DACRStep)
 	}
-	n := s.VGA
-	n.clock, n.lfb, n.pciFn = v.clock, v.lfb, v.pciFn
-	*v = *n
+	v.Registers = s.Registers
 	v.r.full, v.r.pal = true, true
 	if v.pciFn != nil && s.HasPCI {
 		v.pciFn.LoadConfig(s.PCI)
 	}
 	return nil
 }
+
+var _ bus.Stateful = (*VGA)(nil)

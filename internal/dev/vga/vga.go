@@ -42,6 +42,15 @@ type VGA struct {
 	clock bus.Clock
 	lfb   LFB
 
+	Registers
+
+	pciFn *pciFunction
+	r     renderState
+}
+
+// Registers are the adapter's registers, DAC and video memory: all of its
+// state but its PCI space and the framebuffer (the core's memory).
+type Registers struct {
 	// MiscOutput is the miscellaneous output register (0x3C2 / 0x3CC).
 	MiscOutput uint8
 	// FeatureControl is written at 0x3DA/0x3BA and read at 0x3CA.
@@ -88,9 +97,6 @@ type VGA struct {
 	StatusReads uint32
 	StatusTime  float64
 	StatusSpins uint32
-
-	pciFn *pciFunction
-	r     renderState
 }
 
 // New returns a VGA in its power-on state. clock drives the retrace bit of
