@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/do86/do86/internal/testenv"
+	"github.com/do86/do86/pkg/display"
 )
 
 // TestResumeFindsItsMedia saves FreeDOS at its prompt, then resumes the
@@ -64,5 +65,28 @@ func TestResumeFindsItsMedia(t *testing.T) {
 	os.Rename(floppy, floppy+".moved")
 	if r := resume(); r.code != 1 || !strings.Contains(r.stderr, "missing") {
 		t.Fatalf("resume with the floppy gone: exit %d, want 1 and 'missing'\n%s", r.code, r.stderr)
+	}
+}
+
+// TestRunWarm: the first run --warm of an image boots it and saves a
+// snapshot once its screen settles with the guest idle; the next resumes
+// that snapshot instead of booting, showing the same screen at once.
+func TestRunWarm(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "store.db")
+	first := filepath.Join(dir, "first.png")
+	r := do86(t, 2*time.Minute, "run", "demo", "--warm", "--store", store, "--display", "none", "--timeout", "40s", "--screenshot", first)
+	if r.code != 0 || !strings.Contains(r.stderr, "--warm: saved warm/demo-") {
+		t.Fatalf("first warm run: exit %d, no snapshot saved\n%s", r.code, r.stderr)
+	}
+	second := filepath.Join(dir, "second.png")
+	r = do86(t, time.Minute, "run", "demo", "--warm", "--store", store, "--display", "none", "--timeout", "1s", "--screenshot", second)
+	if r.code != 0 || !strings.Contains(r.stderr, "--warm: resumed warm/demo-") || strings.Contains(r.stderr, "saved") {
+		t.Fatalf("second warm run: exit %d, want a resume and no new save\n%s", r.code, r.stderr)
+	}
+	a, b := loadPNG(t, first), loadPNG(t, second)
+	// The demo's title screen: the same picture but for its ticking clock.
+	if d, err := display.MeanDifference(a, b); err != nil || d > 2 {
+		t.Fatalf("the resumed screen differs from the booted one: %.2f (%v)", d, err)
 	}
 }

@@ -86,6 +86,11 @@ func (f *runFlags) warpClock(displayKind string) bool {
 	case "realtime":
 		return false
 	}
+	if f.warm {
+		// A warm start's first run decides readiness by how long the guest
+		// stays halted in real time.
+		return false
+	}
 	interactive := f.serial == "stdio" && isTerminal(os.Stdin)
 	return displayKind == "none" && f.vnc == "" && f.web == "" && !interactive
 }

@@ -14,9 +14,11 @@ import (
 	"github.com/do86/do86/pkg/pager"
 )
 
-// settleQuiet is how long a warm start's screen must stay quiet before its
-// snapshot is taken: the same rule serve's --warm uses.
-const settleQuiet = 5 * time.Second
+// settleQuiet is how long a warm start's screen must stay quiet, with the
+// guest mostly halted, before its snapshot is taken (serve's rule, with a
+// longer wait: a boot may pause for a few seconds behind a still screen,
+// as KolibriOS does between drawing its desktop and starting its apps).
+const settleQuiet = 8 * time.Second
 
 // warmName names run --warm's snapshot of a configuration: the image, and a
 // digest of what makes a snapshot of it usable — the core, the firmware,
