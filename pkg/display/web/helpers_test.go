@@ -298,7 +298,7 @@ func (m *fakeMachine) Info() web.MachineInfo {
 	}
 	return web.MachineInfo{MIPS: 42, Mode: "fake"}
 }
-func (m *fakeMachine) Close()                { m.closed.Store(true) }
+func (m *fakeMachine) Close() { m.closed.Store(true) }
 
 func (m *fakeMachine) keysString() string {
 	m.mu.Lock()
