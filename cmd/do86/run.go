@@ -97,7 +97,7 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.hdb, "hdb", "", "hard disk image (primary slave)")
 	fl.StringVar(&f.cdrom, "cdrom", "", "CD-ROM image, ISO 9660 (secondary master)")
 	fl.StringVar(&f.overlay, "overlay", "", "keep --hda's guest writes in this overlay FILE (default: in memory, lost at exit)")
-	fl.BoolVar(&f.persist, "persist", false, "write guest disk writes through to the --hda/--hdb image files")
+	fl.BoolVar(&f.persist, "persist", false, "write the guest's disk writes through to the image files (hard disks, the AHCI disk, floppies); default: an overlay")
 	fl.StringVar(&f.kernel, "kernel", "", "boot this Linux kernel (bzImage) directly")
 	fl.StringVar(&f.initrd, "initrd", "", "initial RAM disk for --kernel")
 	fl.StringVar(&f.appendLine, "append", "", "kernel command line (--kernel or --multiboot)")

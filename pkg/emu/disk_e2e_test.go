@@ -255,3 +255,33 @@ func TestFreeDOSDiskOverlay(t *testing.T) {
 		})
 	}
 }
+
+// TestFreeDOSFloppyPersist: with Persist, what FreeDOS writes on its own
+// boot floppy lands in the image file; without, the file stays as it was.
+func TestFreeDOSFloppyPersist(t *testing.T) {
+	orig, err := os.ReadFile(testenv.Image(t, "freedos722.img"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, persist := range []bool{true, false} {
+		path := filepath.Join(t.TempDir(), "dos.img")
+		if err := os.WriteFile(path, orig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		v := start(t, emu.Config{Memory: 64 << 20, Floppy: [2]string{path}, Persist: persist})
+		v.waitText(`A:\\>`, 60*time.Second)
+		v.command(`echo DO86-FLOPPY-PROOF > A:\PROOF.TXT`, ``)
+		v.command(`type A:\PROOF.TXT`, `DO86-FLOPPY-PROOF\n`)
+		v.stop()
+		after, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bytes.Contains(after, []byte("DO86-FLOPPY-PROOF")); got != persist {
+			t.Errorf("persist=%v: the image file holds the guest's file: %v", persist, got)
+		}
+		if !persist && !bytes.Equal(after, orig) {
+			t.Error("without persist the floppy image changed")
+		}
+	}
+}

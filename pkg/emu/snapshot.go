@@ -86,7 +86,7 @@ func (m *Machine) Snapshot(store *pager.Store, name string) (SnapshotStats, erro
 	if m.core == nil {
 		return st, errors.New("snapshot: the machine is closed")
 	}
-	if m.cfg.Persist && len(m.machineDisks()) > 0 {
+	if m.cfg.Persist {
 		return st, errors.New("snapshot: the disks write through to their images (persist), so a snapshot could not bring them back")
 	}
 	t0 := time.Now()

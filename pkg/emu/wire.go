@@ -119,16 +119,24 @@ func (m *Machine) insertMedia() error {
 		if err := checkMediaFile(path); err != nil {
 			return err
 		}
-		f, err := os.Open(path)
+		flag := os.O_RDONLY
+		if m.cfg.Persist {
+			flag = os.O_RDWR
+		}
+		f, err := os.OpenFile(path, flag, 0)
 		if err != nil {
 			return err
 		}
-		m.closers = append(m.closers, f)
+		m.closers = append(m.closers, syncCloser{f})
 		st, err := f.Stat()
 		if err != nil {
 			return err
 		}
-		if err := m.dev.fdc.Insert(i, f, st.Size(), false); err != nil {
+		insert := func() error { return m.dev.fdc.Insert(i, f, st.Size(), false) }
+		if m.cfg.Persist {
+			insert = func() error { return m.dev.fdc.InsertPersistent(i, f, st.Size()) }
+		}
+		if err := insert(); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
@@ -222,4 +230,13 @@ func (m *Machine) pumpKeys() {
 func (m *Machine) Mouse(dx, dy, dz int, buttons uint8) {
 	m.inputs.Add(1)
 	m.Do(func() { m.dev.kbc.Mouse(dx, dy, dz, buttons) })
+}
+
+// syncCloser flushes a file the guest may have written to disk before
+// closing it.
+type syncCloser struct{ f *os.File }
+
+func (s syncCloser) Close() error {
+	s.f.Sync()
+	return s.f.Close()
 }

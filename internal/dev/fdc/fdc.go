@@ -323,6 +323,19 @@ func (f *FDC) Insert(drive int, r io.ReaderAt, size int64, readOnly bool) error 
 	return nil
 }
 
+// InsertPersistent is Insert for a diskette whose writes go to the image rw
+// itself (the user asked to persist them) instead of an overlay.
+func (f *FDC) InsertPersistent(drive int, rw interface {
+	io.ReaderAt
+	io.WriterAt
+}, size int64) error {
+	if err := f.Insert(drive, rw, size, false); err != nil {
+		return err
+	}
+	f.Drives[drive].Disk.through = rw
+	return nil
+}
+
 // Eject takes the diskette out of drive 0 or 1.
 func (f *FDC) Eject(drive int) {
 	if drive < 0 || drive >= len(f.Drives) {

@@ -88,8 +88,12 @@ type Disk struct {
 	Media    Media
 	Size     int64             // bytes the image holds; the rest of Media.Size() reads as zeros
 	ReadOnly bool              // the diskette is write-protected
+	// WriteErrors counts writes the image refused (persist): those sectors
+	// are kept in the overlay instead.
+	WriteErrors int
 	Overlay  map[uint32][]byte // sector index (LBA) → the 512 bytes the guest last wrote there
 	image    io.ReaderAt
+	through  io.WriterAt // when set, writes go to the image itself (persist)
 }
 
 // ReadAt reads the effective bytes of the diskette: the guest's writes over
@@ -149,8 +153,20 @@ func (d *Disk) readSector(lba int, p []byte) error {
 	return err
 }
 
-// writeSector records p (512 bytes) as the new content of sector lba.
+// writeSector records p (512 bytes) as the new content of sector lba: in
+// the image when the diskette persists (falling back to the overlay if the
+// file refuses the write, so the guest's data is not lost while it runs),
+// else in the overlay.
 func (d *Disk) writeSector(lba int, p []byte) {
+	if d.through != nil {
+		off := int64(lba) * SectorSize
+		if _, err := d.through.WriteAt(p[:SectorSize], off); err == nil {
+			d.Size = max(d.Size, off+SectorSize)
+			delete(d.Overlay, uint32(lba))
+			return
+		}
+		d.WriteErrors++
+	}
 	if d.Overlay == nil {
 		d.Overlay = make(map[uint32][]byte)
 	}
