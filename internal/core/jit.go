@@ -128,7 +128,7 @@ func (j *jitHost) work(ctx context.Context) {
 	for job := range j.queue {
 		t0 := time.Now()
 		var wasm []byte
-		wasm, job.err = rewriteJIT(job.code)
+		wasm, job.err = rewriteJIT(job.code, job.index)
 		if job.err == nil {
 			job.compiled, job.err = j.rt.CompileModule(ctx, wasm)
 		}

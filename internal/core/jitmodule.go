@@ -42,8 +42,9 @@ const (
 )
 
 // rewriteJIT returns the generated module code with the table import and the
-// install function added.
-func rewriteJIT(code []byte) ([]byte, error) {
+// install function added, and its table index taken out of its code where
+// that can be done (canonicalize): index is the core's table index for it.
+func rewriteJIT(code []byte, index uint32) ([]byte, error) {
 	secs, err := splitSections(code)
 	if err != nil {
 		return nil, err
@@ -76,6 +77,7 @@ func rewriteJIT(code []byte) ([]byte, error) {
 		return nil, errors.New("jit module exports no function f")
 	}
 	install := funcImports + defined
+	canon, isCanon := canonicalize(secs, index, install+1)
 	for i := range secs {
 		s := &secs[i]
 		switch s.id {
@@ -90,6 +92,9 @@ func rewriteJIT(code []byte) ([]byte, error) {
 			s.body = bumpCount(s.body, e...)
 		case secFunction:
 			s.body = bumpCount(s.body, appendULEB(nil, typeCount)...)
+			for _, sh := range canon.shims {
+				s.body = bumpCount(s.body, appendULEB(nil, sh.typeIdx)...)
+			}
 		case secExport:
 			e := []byte{1, installExport[0], 0}
 			e = appendULEB(e, install)
@@ -97,11 +102,39 @@ func rewriteJIT(code []byte) ([]byte, error) {
 		case secCode:
 			body := []byte{0, opLocalGet, 0, opRefFunc}
 			body = appendULEB(body, uint32(fIndex))
-			body = append(body, opTableSet, 0, opEnd)
+			body = append(body, opTableSet, 0)
+			if isCanon { // the module's table index, for its shims
+				body = appendSLEB(append(body, opLocalGet, 0), TableOffset)
+				body = appendULEB(append(body, opI32Sub, opGlobalSet), canon.global)
+			}
+			body = append(body, opEnd)
 			s.body = bumpCount(s.body, append(appendULEB(nil, uint32(len(body))), body...)...)
+			for _, sb := range canon.shimBodies() {
+				s.body = bumpCount(s.body, append(appendULEB(nil, uint32(len(sb))), sb...)...)
+			}
 		}
 	}
+	if isCanon {
+		secs = insertSection(secs, globalSection())
+	}
 	return joinSections(code[:8], secs), nil
+}
+
+// insertSection puts s among secs in the order the binary format wants
+// (custom sections aside): before the first section that must follow it.
+func insertSection(secs []section, s section) []section {
+	order := func(id byte) int {
+		if id == 12 { // data count comes before code
+			return 95
+		}
+		return int(id) * 10
+	}
+	for i, o := range secs {
+		if o.id != 0 && order(o.id) > order(s.id) {
+			return append(secs[:i], append([]section{s}, secs[i:]...)...)
+		}
+	}
+	return append(secs, s)
 }
 
 // bumpCount returns a vector section body with one more entry, entry.
