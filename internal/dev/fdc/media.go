@@ -86,14 +86,14 @@ func MediaFor(size int64) (Media, error) {
 // sparse overlay of the sectors the guest wrote.
 type Disk struct {
 	Media    Media
-	Size     int64             // bytes the image holds; the rest of Media.Size() reads as zeros
-	ReadOnly bool              // the diskette is write-protected
+	Size     int64 // bytes the image holds; the rest of Media.Size() reads as zeros
+	ReadOnly bool  // the diskette is write-protected
 	// WriteErrors counts writes the image refused (persist): those sectors
 	// are kept in the overlay instead.
 	WriteErrors int
-	Overlay  map[uint32][]byte // sector index (LBA) → the 512 bytes the guest last wrote there
-	image    io.ReaderAt
-	through  io.WriterAt // when set, writes go to the image itself (persist)
+	Overlay     map[uint32][]byte // sector index (LBA) → the 512 bytes the guest last wrote there
+	image       io.ReaderAt
+	through     io.WriterAt // when set, writes go to the image itself (persist)
 }
 
 // ReadAt reads the effective bytes of the diskette: the guest's writes over
