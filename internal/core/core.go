@@ -99,6 +99,21 @@ type Engine struct {
 // LoadEngine reads and verifies the core at path and prepares it for
 // compilation, with wazero's compilation cache in cacheDir ("" for none).
 func LoadEngine(path, cacheDir string) (*Engine, error) {
+	return LoadEngineWith(path, EngineOptions{CacheDir: cacheDir})
+}
+
+// EngineOptions configure LoadEngineWith.
+type EngineOptions struct {
+	// CacheDir holds wazero's compilation cache ("" for none).
+	CacheDir string
+	// JITThreshold is the heat at which the JIT compiles a page (0: the
+	// package's JITThreshold; see threshold.go).
+	JITThreshold uint32
+}
+
+// LoadEngineWith is LoadEngine with options.
+func LoadEngineWith(path string, o EngineOptions) (*Engine, error) {
+	cacheDir := o.CacheDir
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("core: %w (run 'make setup' to fetch v86 %s)", err, Version)
@@ -109,6 +124,13 @@ func LoadEngine(path, cacheDir string) (*Engine, error) {
 	}
 	wasm, err := rewriteTable(b, TableSize)
 	if err != nil {
+		return nil, err
+	}
+	t := o.JITThreshold
+	if t == 0 {
+		t = JITThreshold
+	}
+	if wasm, err = setJITThreshold(wasm, t); err != nil {
 		return nil, err
 	}
 	e := &Engine{wasm: wasm}
