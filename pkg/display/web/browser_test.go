@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"image"
-	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -258,15 +257,9 @@ func canvasImage(t *testing.T, ctx context.Context, selector string) *image.RGBA
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := png.Decode(bytes.NewReader(raw))
+	rgba, err := display.DecodePNG(raw)
 	if err != nil {
 		t.Fatal(err)
-	}
-	rgba := image.NewRGBA(img.Bounds())
-	for y := 0; y < img.Bounds().Dy(); y++ {
-		for x := 0; x < img.Bounds().Dx(); x++ {
-			rgba.Set(x, y, img.At(x, y))
-		}
 	}
 	return rgba
 }
