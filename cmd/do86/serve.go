@@ -53,8 +53,9 @@ A session nobody has watched for --idle hibernates: it is saved to the
 snapshot store (--store) as "serve/ID" and its machine freed; it stays listed
 as hibernated, and opening it again resumes the guest where it was. Stopping
 it (DELETE) deletes the snapshot. --hibernate=false stops idle sessions
-instead. The store is locked while the server runs: other do86 commands
-cannot open the same store file meanwhile.
+instead. Other do86 commands share the store meanwhile (do86 snapshots list,
+--save, --resume): each holds it only while it reads or writes, and waits
+while another writes.
 
 --warm IMAGE boots IMAGE once at start, waits until it is ready (its screen
 showed something, then for 5 s kept its mode with at most a tenth of it
@@ -172,12 +173,18 @@ func serve(ctx context.Context, f *serveFlags) error {
 	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, "do86: "+format+"\n", a...) }
 	var store *pager.Store
 	if f.hibernate || len(f.warm) > 0 {
-		store, err = openStore(f.store)
+		path, err := resolveStorePath(f.store)
+		if err != nil {
+			return fail(err)
+		}
+		store, err = pager.OpenWith(path, pager.Options{Compress: true, Waiting: func(path string) {
+			logf("waiting for the snapshot store %s: another do86 is using it", path)
+		}})
 		switch {
 		case err != nil && (f.store != "" || len(f.warm) > 0):
-			return fail(fmt.Errorf("%w (another do86 may hold it: give serve a --store of its own)", err))
+			return fail(fmt.Errorf("snapshot store %w (give serve another --store)", err))
 		case err != nil:
-			fmt.Fprintf(os.Stderr, "do86: %v: idle sessions will be stopped, not hibernated (give serve a --store of its own)\n", err)
+			fmt.Fprintf(os.Stderr, "do86: snapshot store %v: idle sessions will be stopped, not hibernated (give serve a --store of its own)\n", err)
 			f.hibernate = false
 		default:
 			defer store.Close() // after srv.Close, deferred below
@@ -248,6 +255,11 @@ func storeSnapshots(store *pager.Store) web.SnapshotFunc {
 		return func(ctx context.Context, serial io.Writer) (web.Machine, error) {
 			c := cfg
 			c.Serial = serial
+			unpin, err := store.Pin() // one state of the store from record to pages
+			if err != nil {
+				return nil, err
+			}
+			defer unpin()
 			m, err := emu.Resume(c, store, name)
 			if err != nil {
 				return nil, err
