@@ -17,12 +17,19 @@ import (
 // Options configure a Server.
 type Options struct {
 	// Password, when not empty, makes every client pass VNC Authentication
-	// (only its first 8 bytes count, as the protocol's DES key holds 8).
-	// Empty: security type None.
+	// (only its first 8 bytes count, as the protocol's DES key holds 8: see
+	// PasswordWarning). Empty: security type None. After a wrong password
+	// the next answer from the same address is checked later, 0.5 s after
+	// the first failure and twice as late after each further one (up to
+	// 30 s; AuthDelay).
 	Password string
 	// Name is the desktop name clients show in their title bar; "do86" if
 	// empty.
 	Name string
+	// AuthDelay is how long after a failed password the next answer from
+	// the same address waits before it is checked; it doubles with each
+	// further failure, up to 60 times as long (0: 500 ms, so 30 s at most).
+	AuthDelay time.Duration
 	// Logf receives one line per connection event (connected, refused,
 	// closed and why). Nil: discard.
 	Logf func(format string, args ...any)
@@ -43,6 +50,9 @@ type Server struct {
 	in   input.Sink
 	opts Options
 
+	auth authThrottle  // failed passwords by address
+	quit chan struct{} // closed by Close
+
 	mu        sync.Mutex
 	closed    bool
 	listeners map[net.Listener]struct{}
@@ -62,7 +72,10 @@ func New(hub *display.Hub, in input.Sink, opts Options) *Server {
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 30 * time.Second
 	}
-	return &Server{hub: hub, in: in, opts: opts,
+	if opts.AuthDelay <= 0 {
+		opts.AuthDelay = defaultAuthDelay
+	}
+	return &Server{hub: hub, in: in, opts: opts, auth: authThrottle{base: opts.AuthDelay}, quit: make(chan struct{}),
 		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
 }
 
@@ -141,6 +154,9 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 // their goroutines to finish.
 func (s *Server) Close() error {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.quit)
+	}
 	s.closed = true
 	for l := range s.listeners {
 		l.Close()
