@@ -222,6 +222,8 @@ func newTab(t *testing.T) context.Context {
 			chromedp.Flag("disable-component-update", true),
 			chromedp.Flag("disable-sync", true),
 			chromedp.UserDataDir(dir),
+			// A DNS rebinding attacker's name: evil.test is 127.0.0.1.
+			chromedp.Flag("host-resolver-rules", "MAP evil.test 127.0.0.1"),
 			chromedp.WindowSize(1280, 1000),
 		)
 		ctx, cancel := chromedp.NewContext(alloc)

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,6 +71,24 @@ type Options struct {
 	Scrollback int
 	// Logf receives one line per event worth noting. Nil: discarded.
 	Logf func(format string, args ...any)
+
+	// Addr is the address the server listens on (HOST:PORT): requests
+	// naming it in their Host header are served (guard.go). Empty: only
+	// loopback names and addresses, AllowHosts, and (as for a wildcard
+	// address) this computer's own addresses.
+	Addr string
+	// AllowHosts are more host names requests may name (DNS names by which
+	// users reach the server); any other name is refused with 421, as a DNS
+	// rebinding attack would send it.
+	AllowHosts []string
+	// Token, when set, is required of every request: ?token=TOKEN in the
+	// URL (kept in a cookie for the page's own requests), that cookie, or
+	// "Authorization: Bearer TOKEN"; without it the answer is 401. For a
+	// server reachable from other computers (see Loopback and NewToken).
+	Token string
+	// MaxViewers bounds the pages and noVNC clients watching one session
+	// at once; more are refused (503 before the upgrade). Default 64.
+	MaxViewers int
 }
 
 // Image is one line of the landing page's image table.
@@ -112,6 +132,9 @@ func (o *Options) defaults() {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	if o.MaxViewers <= 0 {
+		o.MaxViewers = 64
+	}
 }
 
 // Server serves sessions to browsers: an http.Handler. New makes the
@@ -120,6 +143,7 @@ func (o *Options) defaults() {
 type Server struct {
 	opts   Options
 	mux    *http.ServeMux
+	guard  http.Handler // the checks of guard.go, then mux
 	ctx    context.Context
 	cancel context.CancelFunc
 	single *Session // NewSingle's session, nil for New
@@ -149,6 +173,7 @@ func New(opts Options) *Server {
 	m.HandleFunc("GET /s/{id}/ws", s.withSession(s.handleWS, false))
 	m.HandleFunc("GET /s/{id}/websockify", s.withSession(s.handleVNC, false))
 	m.HandleFunc("GET /api/sessions", s.handleList)
+	m.HandleFunc("POST /api/sessions", s.handleCreate)
 	m.HandleFunc("GET /api/stats/{id}", s.withSession(s.handleStats, false))
 	m.HandleFunc("DELETE /api/sessions/{id}", s.handleDelete)
 	m.HandleFunc("POST /api/sessions/{id}/delete", s.handleDelete)
@@ -192,15 +217,16 @@ func newServer(opts Options) *Server {
 	s := &Server{opts: opts, mux: http.NewServeMux(), sessions: map[string]*Session{}, warm: map[string]ResumeFunc{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
+	s.guard = newGuard(&s.opts).wrap(s.mux)
 	return s
 }
 
 func (s *Server) logf(format string, a ...any) { s.opts.Logf(format, a...) }
 
-// ServeHTTP serves the pages, the WebSockets and the JSON API.
+// ServeHTTP serves the pages, the WebSockets and the JSON API, to the
+// requests that pass the checks of guard.go (Host, token, origin).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	s.mux.ServeHTTP(w, r)
+	s.guard.ServeHTTP(w, r)
 }
 
 // Close stops every session and disconnects every viewer.
@@ -286,13 +312,8 @@ func (s *Server) Start(id, image string) (*Session, error) {
 	if s.closed {
 		return nil, errors.New("the server is shutting down")
 	}
-	if image == "" {
-		return nil, errors.New("no image given")
-	}
-	if s.opts.CheckImage != nil {
-		if err := s.opts.CheckImage(image); err != nil {
-			return nil, err
-		}
+	if err := s.checkImage(image); err != nil {
+		return nil, err
 	}
 	if s.opts.MaxSessions > 0 {
 		n := 0
@@ -376,9 +397,10 @@ func (s *Server) janitor() {
 	}
 }
 
-// withSession checks {id} and finds its session; create lets the session
-// page create one from ?image=.
-func (s *Server) withSession(h func(http.ResponseWriter, *http.Request, *Session), create bool) http.HandlerFunc {
+// withSession checks {id} and finds its session; page lets the session
+// page of an id that has none show a page that offers to boot ?image=
+// (pendingPage): a GET never starts a machine.
+func (s *Server) withSession(h func(http.ResponseWriter, *http.Request, *Session), page bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		if !ValidID(id) {
@@ -386,22 +408,18 @@ func (s *Server) withSession(h func(http.ResponseWriter, *http.Request, *Session
 			return
 		}
 		sess, ok := s.Session(id)
-		if !ok && create {
+		if !ok && page {
 			image := r.URL.Query().Get("image")
 			if image == "" {
 				s.errorPage(w, r, http.StatusNotFound, fmt.Sprintf("there is no session %q: open it with ?image=NAME to boot one", id))
 				return
 			}
-			var err error
-			if sess, err = s.Start(id, image); err != nil {
-				code := http.StatusBadRequest
-				if errors.Is(err, ErrTooMany) {
-					code = http.StatusServiceUnavailable
-				}
-				s.errorPage(w, r, code, err.Error())
+			if err := s.checkImage(image); err != nil {
+				s.errorPage(w, r, http.StatusBadRequest, err.Error())
 				return
 			}
-			ok = true
+			s.pendingPage(w, r, id, image)
+			return
 		}
 		if !ok {
 			http.Error(w, fmt.Sprintf("no session %q", id), http.StatusNotFound)
@@ -411,25 +429,90 @@ func (s *Server) withSession(h func(http.ResponseWriter, *http.Request, *Session
 	}
 }
 
-// handleNew boots ?image= in a session of a fresh random id.
-func (s *Server) handleNew(w http.ResponseWriter, r *http.Request) {
-	image := r.URL.Query().Get("image")
+// checkImage vets an image name for a new session (Options.CheckImage).
+func (s *Server) checkImage(image string) error {
 	if image == "" {
-		s.errorPage(w, r, http.StatusBadRequest, "no image given")
-		return
+		return errors.New("no image given")
 	}
+	if s.opts.CheckImage != nil {
+		return s.opts.CheckImage(image)
+	}
+	return nil
+}
+
+// randomID is the id of a session made without one.
+func randomID() string {
 	var b [6]byte
 	rand.Read(b[:])
-	id := hex.EncodeToString(b[:])
-	if _, err := s.Start(id, image); err != nil {
+	return hex.EncodeToString(b[:])
+}
+
+// handleNew sends GET /new?image=NAME to the page of a fresh session id,
+// which offers to boot NAME there (it boots nothing itself).
+func (s *Server) handleNew(w http.ResponseWriter, r *http.Request) {
+	image := r.URL.Query().Get("image")
+	if err := s.checkImage(image); err != nil {
+		s.errorPage(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	http.Redirect(w, r, "/s/"+randomID()+"?image="+url.QueryEscape(image), http.StatusSeeOther)
+}
+
+// handleCreate is POST /api/sessions: boot the form's (or query's) image
+// in session id (a fresh random one if none is given), or find the session
+// of that id. A form of the landing page (Accept: text/html) is sent on to
+// the session's page; others get the session as JSON (201 when created).
+// Only the server's own pages may post here (guard.go).
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	html := strings.Contains(r.Header.Get("Accept"), "text/html")
+	fail := func(code int, msg string) {
+		if html {
+			s.errorPage(w, r, code, msg)
+		} else {
+			http.Error(w, msg, code)
+		}
+	}
+	if err := r.ParseForm(); err != nil {
+		fail(http.StatusBadRequest, "bad form: "+err.Error())
+		return
+	}
+	id, image := r.Form.Get("id"), r.Form.Get("image")
+	if id == "" {
+		id = randomID()
+	}
+	_, existed := s.Session(id)
+	sess, err := s.Start(id, image)
+	if err != nil {
 		code := http.StatusBadRequest
 		if errors.Is(err, ErrTooMany) {
 			code = http.StatusServiceUnavailable
 		}
-		s.errorPage(w, r, code, err.Error())
+		fail(code, err.Error())
 		return
 	}
-	http.Redirect(w, r, "/s/"+id, http.StatusSeeOther)
+	if html {
+		http.Redirect(w, r, "/s/"+id, http.StatusSeeOther)
+		return
+	}
+	if !existed {
+		w.Header().Set("Location", "/s/"+id)
+		w.WriteHeader(http.StatusCreated)
+	}
+	writeJSON(w, sess.Info())
+}
+
+// tooManyViewers refuses a viewer beyond Options.MaxViewers (before the
+// WebSocket upgrade).
+func (s *Server) tooManyViewers(w http.ResponseWriter, sess *Session) bool {
+	sess.mu.Lock()
+	n := len(sess.viewers)
+	sess.mu.Unlock()
+	if n < s.opts.MaxViewers {
+		return false
+	}
+	http.Error(w, fmt.Sprintf("session %s has %d viewers already, the most it takes", sess.id, n), http.StatusServiceUnavailable)
+	return true
 }
 
 // acceptOptions: frames are compressed by the protocol itself; the origin
@@ -438,10 +521,13 @@ func (s *Server) handleNew(w http.ResponseWriter, r *http.Request) {
 var acceptOptions = &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled}
 
 func (s *Server) handleWS(w http.ResponseWriter, r *http.Request, sess *Session) {
-	sess.wake()
+	if s.tooManyViewers(w, sess) {
+		return
+	}
 	c, err := websocket.Accept(w, r, acceptOptions)
 	if err != nil {
-		return // Accept answered the request
+		return // Accept answered the request (a cross-origin page, not a WebSocket)
 	}
+	sess.wake() // only a real viewer wakes a hibernated session
 	s.serveViewer(c, sess, r.URL.Query().Get("deflate") != "0", r.RemoteAddr)
 }
