@@ -36,6 +36,7 @@ type serveFlags struct {
 	imageDir    string
 	allowFiles  bool
 	jit         bool
+	access      webAccess
 }
 
 func newServeCmd() *cobra.Command {
@@ -65,7 +66,14 @@ before it is ready boot as usual.
 
 With --allow-files, ?image= may also be the absolute path of an image file on
 this computer: use it only where the server is yours alone (the default listen
-address is loopback).`,
+address is loopback).
+
+Only this computer's own pages may use the server: requests must name it in
+their Host header (a loopback name or address, the --listen address, or a
+name of --allow-host; other names are what DNS rebinding attacks send), and
+starting, stopping or typing into sessions is refused to other sites' pages.
+Listening beyond loopback, serve requires an access token (--web-token, or
+one it generates and prints): open the printed URL, which carries it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return serve(cmd.Context(), f)
@@ -81,6 +89,7 @@ address is loopback).`,
 	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
 	fl.BoolVar(&f.allowFiles, "allow-files", false, "let ?image= name an image file by absolute path")
 	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly")
+	addWebAccessFlags(fl, &f.access)
 	return cmd
 }
 
@@ -190,7 +199,11 @@ func serve(ctx context.Context, f *serveFlags) error {
 			defer store.Close() // after srv.Close, deferred below
 		}
 	}
+	token, url := f.access.resolve(addr, "serve")
 	srv := web.New(web.Options{
+		Addr:       addr,
+		AllowHosts: f.access.allowHosts,
+		Token:      token,
 		Boot: func(ctx context.Context, image string, serial io.Writer) (web.Machine, error) {
 			cfg, err := buildConfig(ctx, &runFlags{imageDir: f.imageDir, jit: f.jit}, []string{image})
 			if err != nil {
@@ -219,7 +232,7 @@ func serve(ctx context.Context, f *serveFlags) error {
 		return fail(fmt.Errorf("--listen: %w", err))
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(os.Stderr, "do86: serving on http://%s/ (at most %d sessions)\n", l.Addr(), f.maxSessions)
+	fmt.Fprintf(os.Stderr, "do86: serving on %s (at most %d sessions)\n", url(l.Addr()), f.maxSessions)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	done := make(chan error, 1)
@@ -307,8 +320,15 @@ func webConsole(f *runFlags, cfg *emu.Config) *web.Console {
 }
 
 // serveWeb serves the machine to browsers for --web: its page at /, noVNC
-// at /websockify. stop closes the server.
+// at /websockify. stop closes the server. The access token comes from
+// $DO86_WEB_TOKEN, else is generated when --web is not on loopback.
 func serveWeb(m *emu.Machine, f *runFlags, console *web.Console, name string) (stop func(), err error) {
+	return serveWebWith(m, f, console, name, webAccess{token: os.Getenv(envWebToken)})
+}
+
+// serveWebWith is serveWeb with the access flags of run (--web-token,
+// --allow-host: addWebAccessFlags).
+func serveWebWith(m *emu.Machine, f *runFlags, console *web.Console, name string, access webAccess) (stop func(), err error) {
 	addr, err := webAddr(f.web)
 	if err != nil {
 		return nil, fmt.Errorf("--web: %w", err)
@@ -317,12 +337,15 @@ func serveWeb(m *emu.Machine, f *runFlags, console *web.Console, name string) (s
 	if err != nil {
 		return nil, fmt.Errorf("--web: %w", err)
 	}
-	srv := web.NewSingle(emuMachine{Machine: m}, name, console, web.Options{Logf: func(format string, a ...any) {
-		fmt.Fprintf(os.Stderr, "do86: web: "+format+"\n", a...)
-	}})
+	token, url := access.resolve(addr, "--web")
+	srv := web.NewSingle(emuMachine{Machine: m}, name, console, web.Options{
+		Addr: addr, AllowHosts: access.allowHosts, Token: token,
+		Logf: func(format string, a ...any) {
+			fmt.Fprintf(os.Stderr, "do86: web: "+format+"\n", a...)
+		}})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(l)
-	fmt.Fprintf(os.Stderr, "do86: web page on http://%s/\n", l.Addr())
+	fmt.Fprintf(os.Stderr, "do86: web page on %s\n", url(l.Addr()))
 	return func() {
 		srv.Close()
 		hs.Close()
