@@ -66,7 +66,7 @@ func openFileOverlay(path string, d *Disk) (*fileOverlay, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("overlay %s: is a directory", path)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("overlay %s: %w", path, unwrapPath(err))
 	}

@@ -240,3 +240,20 @@ func BenchmarkHashPage(b *testing.B) {
 		pager.HashPage(p)
 	}
 }
+
+// TestStoreFileMode: a new store (it holds guests' memory) and its new
+// directory are its owner's alone.
+func TestStoreFileMode(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "new")
+	path := filepath.Join(dir, "store.db")
+	s := open(t, path, pager.Options{})
+	if _, err := s.Save("x", newMem(3, 1).snapshot()); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]os.FileMode{path: 0o600, dir: 0o700 | os.ModeDir} {
+		if st, err := os.Stat(p); err != nil || st.Mode() != want {
+			t.Errorf("%s: mode %v (%v), want %v", p, st.Mode(), err, want)
+		}
+	}
+}

@@ -96,7 +96,8 @@ func DefaultPath() (string, error) {
 // Open opens the store at path with pages stored compressed: a KolibriOS
 // desktop's 14.5 MiB of pages take 2.8 MiB, for about 1 ms per 100 new
 // pages written. The file (and its directory) is created by the first
-// save.
+// save, readable by its owner alone (mode 0600, directory 0700): it holds
+// the guests' memory.
 func Open(path string) (*Store, error) { return OpenWith(path, Options{Compress: true}) }
 
 // OpenReadOnly opens the store at path for reading (Options.ReadOnly): a
@@ -276,7 +277,7 @@ func (s *Store) openDB(m mode) (*bolt.DB, error) {
 		if m != modeCreate {
 			return nil, errNoFile
 		}
-		if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 			return nil, fmt.Errorf("pager: %w", err)
 		}
 	case err != nil:
@@ -304,7 +305,7 @@ func (s *Store) openDB(m mode) (*bolt.DB, error) {
 	var db *bolt.DB
 	open := func() error {
 		return guardErr("open", func() error {
-			d, err := bolt.Open(s.path, 0o644, bo)
+			d, err := bolt.Open(s.path, 0o600, bo)
 			db = d
 			return err
 		})
