@@ -231,7 +231,7 @@ func serve(ctx context.Context, f *serveFlags) error {
 	if err != nil {
 		return fail(fmt.Errorf("--listen: %w", err))
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(os.Stderr, "do86: serving on %s (at most %d sessions)\n", url(l.Addr()), f.maxSessions)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -343,7 +343,7 @@ func serveWebWith(m *emu.Machine, f *runFlags, console *web.Console, name string
 		Logf: func(format string, a ...any) {
 			fmt.Fprintf(os.Stderr, "do86: web: "+format+"\n", a...)
 		}})
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go hs.Serve(l)
 	fmt.Fprintf(os.Stderr, "do86: web page on %s\n", url(l.Addr()))
 	return func() {

@@ -71,6 +71,11 @@ func newClient(t Timeouts) *http.Client {
 			if len(via) >= maxRedirects {
 				return fmt.Errorf("more than %d redirects", maxRedirects)
 			}
+			// A download begun over TLS stays on TLS: an image without a
+			// fixed hash is only as good as its transport.
+			if prev := via[len(via)-1]; prev.URL.Scheme == "https" && req.URL.Scheme != "https" {
+				return fmt.Errorf("refusing a redirect from %s to %s: it leaves HTTPS", prev.URL, req.URL)
+			}
 			return nil
 		},
 	}

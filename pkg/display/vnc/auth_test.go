@@ -2,6 +2,7 @@ package vnc_test
 
 import (
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -160,5 +161,48 @@ func TestPasswordWarning(t *testing.T) {
 		if got != "" && (strings.Contains(got, pw) || !strings.Contains(got, "first 8 bytes")) {
 			t.Errorf("PasswordWarning(%q) = %q: it must not repeat the password, and must say what counts", pw, got)
 		}
+	}
+}
+
+// TestMaxClients: connections beyond MaxClients (handshakes included) are
+// closed at once; the ones served go on, and a place that frees is taken.
+func TestMaxClients(t *testing.T) {
+	t.Parallel()
+	hub := display.NewHub()
+	hub.Publish(desktop(32, 32, 1), nil, nil)
+	addr, logs := startServer(t, hub, nil, vnc.Options{MaxClients: 2})
+	a := dial(t, addr, rfbclient.Config{})
+	idle, err := net.Dial("tcp", addr) // sits in its handshake
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	var v [12]byte
+	if _, err := io.ReadFull(idle, v[:]); err != nil {
+		t.Fatal(err)
+	}
+	extra, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := extra.Read(v[:]); err == nil {
+		t.Fatalf("a third client got %q", v[:n])
+	}
+	extra.Close()
+	logs.waitFor(t, "refused: 2 clients already")
+	fullUpdate(t, a)
+	idle.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := dialFrom(addr, "127.0.0.1", "")
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no place after one left: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -26,6 +26,9 @@ type Options struct {
 	// Name is the desktop name clients show in their title bar; "do86" if
 	// empty.
 	Name string
+	// MaxClients bounds the connections served at once, handshakes
+	// included; more are closed at once (logged). Zero: 64.
+	MaxClients int
 	// AuthDelay is how long after a failed password the next answer from
 	// the same address waits before it is checked; it doubles with each
 	// further failure, up to 60 times as long (0: 500 ms, so 30 s at most).
@@ -74,6 +77,9 @@ func New(hub *display.Hub, in input.Sink, opts Options) *Server {
 	}
 	if opts.AuthDelay <= 0 {
 		opts.AuthDelay = defaultAuthDelay
+	}
+	if opts.MaxClients <= 0 {
+		opts.MaxClients = 64
 	}
 	return &Server{hub: hub, in: in, opts: opts, auth: authThrottle{base: opts.AuthDelay}, quit: make(chan struct{}),
 		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
@@ -128,6 +134,12 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		c.Close()
+		return
+	}
+	if len(s.conns) >= s.opts.MaxClients {
+		s.mu.Unlock()
+		s.opts.Logf("vnc: %v: refused: %d clients already, the most this server takes", c.RemoteAddr(), s.opts.MaxClients)
 		c.Close()
 		return
 	}
