@@ -168,6 +168,12 @@ func serve(ctx context.Context, f *serveFlags) error {
 			return fail(fmt.Errorf("--warm %s: not a catalog image", name))
 		}
 	}
+	if f.maxSessions < 1 {
+		return fail(fmt.Errorf("--max-sessions %d: want at least 1", f.maxSessions))
+	}
+	if f.idle < 0 {
+		return fail(fmt.Errorf("--idle %v: want a duration of 0 (never) or more", f.idle))
+	}
 	if f.idle == 0 {
 		f.idle = -1 // the server's "never"
 	}

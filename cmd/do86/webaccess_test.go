@@ -32,3 +32,19 @@ func TestWebAccess(t *testing.T) {
 		}
 	}
 }
+
+// TestServeRefusesMeaninglessFlags: serve refuses what would silently mean
+// something else (a negative --max-sessions was "no bound", a negative
+// --idle "at once").
+func TestServeRefusesMeaninglessFlags(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"--max-sessions", "-1"}, {"--max-sessions", "0"}, {"--idle", "-5s"}} {
+		cmd := newServeCmd()
+		cmd.SetArgs(append(args, "--listen", "127.0.0.1:1"))
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		err := cmd.Execute()
+		if err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("serve %v: %v", args, err)
+		}
+	}
+}
