@@ -82,40 +82,51 @@ func resumeMachine(cfg emu.Config, storePath, name string) (*emu.Machine, error)
 
 // saveSnapshot writes the stopped machine to the store as name.
 func saveSnapshot(m *emu.Machine, storePath, name string) error {
-	st, where, err := saveSomewhere(storePath, name, func(s *pager.Store) (emu.SnapshotStats, error) {
+	st, rescued, err := saveSomewhere(storePath, name, storeWaiting, func(s *pager.Store) (emu.SnapshotStats, error) {
 		return m.Snapshot(s, name)
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "do86: saved %s%s: %d pages (%d zero, %d distinct), %d new (%s) in %s\n",
-		name, where, st.Pages, st.ZeroPages, st.Unique, st.Written, images.HumanBytes(int64(st.WrittenBytes)), st.Duration.Round(time.Millisecond))
+	if rescued != "" {
+		fmt.Fprintln(os.Stderr, "do86: "+rescued)
+	}
+	fmt.Fprintf(os.Stderr, "do86: saved %s: %d pages (%d zero, %d distinct), %d new (%s) in %s\n",
+		name, st.Pages, st.ZeroPages, st.Unique, st.Written, images.HumanBytes(int64(st.WrittenBytes)), st.Duration.Round(time.Millisecond))
 	return nil
 }
 
 // saveRunning snapshots a running machine (from the terminal's command bar)
-// and returns a line for the status bar.
+// and returns a line for the status bar; it prints nothing (the terminal
+// shows the machine).
 func saveRunning(ctx context.Context, m *emu.Machine, storePath, name string) (string, error) {
-	st, where, err := saveSomewhere(storePath, name, func(s *pager.Store) (emu.SnapshotStats, error) {
+	st, rescued, err := saveSomewhere(storePath, name, nil, func(s *pager.Store) (emu.SnapshotStats, error) {
 		return m.SaveSnapshot(ctx, s, name)
 	})
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("saved snapshot %s%s (%d new pages)", name, where, st.Written), nil
+	if rescued != "" {
+		return rescued, nil
+	}
+	return fmt.Sprintf("saved snapshot %s (%d new pages)", name, st.Written), nil
 }
 
 // saveSomewhere saves with save into the store at path; when that store
 // cannot take it (another process held it past the wait, or its file is
 // damaged, unwritable or of another format), into a new store file next to
 // it (or in the temporary directory), so that the state the user asked to
-// keep is never lost. where is "" for the store asked for, else " to FILE
-// (…)" saying where it went and how to resume it.
-func saveSomewhere(path, name string, save func(*pager.Store) (emu.SnapshotStats, error)) (st emu.SnapshotStats, where string, err error) {
+// keep is never lost. rescued is "" for the store asked for, else a line
+// saying why and where it went, and how to resume it. waiting, if not nil,
+// is told when the store is busy.
+func saveSomewhere(path, name string, waiting func(string), save func(*pager.Store) (emu.SnapshotStats, error)) (st emu.SnapshotStats, rescued string, err error) {
 	if path, err = resolveStorePath(path); err != nil {
 		return st, "", err
 	}
-	s, err := openStore(path)
+	open := func(p string) (*pager.Store, error) {
+		return pager.OpenWith(p, pager.Options{Compress: true, Waiting: waiting})
+	}
+	s, err := open(path)
 	if err == nil {
 		st, err = save(s)
 		s.Close()
@@ -128,16 +139,15 @@ func saveSomewhere(path, name string, save func(*pager.Store) (emu.SnapshotStats
 	}
 	first := err
 	for _, alt := range rescuePaths(path) {
-		r, err := openStore(alt)
+		r, err := open(alt)
 		if err != nil {
 			continue
 		}
 		st, err = save(r)
 		r.Close()
 		if err == nil {
-			fmt.Fprintf(os.Stderr, "do86: could not save %s to %s (%v); saved it to %s instead: resume it with --store %s --resume %s\n",
-				name, path, first, alt, alt, name)
-			return st, " to " + alt, nil
+			return st, fmt.Sprintf("could not save %s to %s (%v); saved it to %s instead: resume it with --store %s --resume %s",
+				name, path, first, alt, alt, name), nil
 		}
 	}
 	return st, "", fmt.Errorf("save %s: %w (and no other store file could be written)", name, first)

@@ -65,8 +65,8 @@ func TestStoreSharedWithServe(t *testing.T) {
 	if _, err := serve.Save("serve/s1", tinySnapshot()); err != nil {
 		t.Fatal(err)
 	}
-	if _, where, err := saveSomewhere(path, "mine", saveTiny("mine")); err != nil || where != "" {
-		t.Fatalf("save beside a running serve: %q %v", where, err)
+	if _, rescued, err := saveSomewhere(path, "mine", nil, saveTiny("mine")); err != nil || rescued != "" {
+		t.Fatalf("save beside a running serve: %q %v", rescued, err)
 	}
 	cmd := newSnapshotsCmd()
 	var out bytes.Buffer
@@ -94,13 +94,14 @@ func TestSaveRescued(t *testing.T) {
 	if err := os.WriteFile(path, junk, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, where, err := saveSomewhere(path, "keep", saveTiny("keep"))
+	_, rescued, err := saveSomewhere(path, "keep", nil, saveTiny("keep"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	alt, ok := strings.CutPrefix(where, " to ")
-	if !ok || filepath.Dir(alt) != dir {
-		t.Fatalf("saved %q, want a store beside %s", where, path)
+	_, alt, ok := strings.Cut(rescued, "--store ")
+	alt, _, _ = strings.Cut(alt, " ")
+	if !ok || filepath.Dir(alt) != dir || !strings.Contains(rescued, "--resume keep") {
+		t.Fatalf("rescued %q, want a store beside %s and how to resume it", rescued, path)
 	}
 	s, err := pager.OpenReadOnly(alt)
 	if err != nil {
