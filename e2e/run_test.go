@@ -79,7 +79,7 @@ func TestBadInput(t *testing.T) {
 		{"directory", []string{"run", dir}, "directory"},
 		{"memory 4G", []string{"run", floppy, "--memory", "4G"}, "2047"},
 		{"bad flag", []string{"run", "--no-such-flag"}, "unknown flag"},
-		{"fifo", []string{"run", fifo}, "not a regular file"},
+		{"fifo", []string{"run", fifo}, "FIFO"},
 		{"negative timeout", []string{"run", floppy, "--timeout", "-5s"}, "--timeout -5s is negative"},
 		{"NaN tolerance", []string{"run", floppy, "--until-screen", png + ",NaN"}, "tolerance"},
 		{"overlay without disk", []string{"run", floppy, "--overlay", filepath.Join(dir, "o.ovl")}, "--overlay"},

@@ -44,8 +44,8 @@ func (f *runFlags) check() error {
 			}
 		}
 	}
-	if pw := f.vncPassword; len(pw) > vnc.MaxPassword {
-		cliLogger().Warn(fmt.Sprintf("--vnc-password is %d characters: VNC authentication uses only the first %d", len(pw), vnc.MaxPassword))
+	if w := vnc.PasswordWarning(f.vncPassword); w != "" {
+		cliLogger().Warn(w)
 	}
 	return nil
 }

@@ -59,6 +59,7 @@ type runFlags struct {
 	save          string
 	resume        string
 	force         bool
+	access        webAccess // --web-token, --allow-host
 	warm          bool
 	clock         string
 	cpuProfile    string
@@ -130,6 +131,7 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
 	fl.StringVar(&f.vnc, "vnc", "", "also serve this VM over VNC at ADDR: \":N\" or HOST:N (N ≤ 99) is display N, port 5900+N (QEMU's convention); HOST:PORT and a bare PORT are TCP ports")
 	fl.StringVar(&f.vncPassword, "vnc-password", "", "VNC password (or $DO86_VNC_PASSWORD); none: no authentication")
+	addWebAccessFlags(fl, &f.access)
 	fl.StringVar(&f.web, "web", "", "also serve this VM to browsers at ADDR (page at /, noVNC at /websockify)")
 	return cmd
 }

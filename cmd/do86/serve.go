@@ -36,6 +36,7 @@ type serveFlags struct {
 	imageDir    string
 	allowFiles  bool
 	jit         bool
+	access      webAccess
 }
 
 func newServeCmd() *cobra.Command {
@@ -53,8 +54,9 @@ A session nobody has watched for --idle hibernates: it is saved to the
 snapshot store (--store) as "serve/ID" and its machine freed; it stays listed
 as hibernated, and opening it again resumes the guest where it was. Stopping
 it (DELETE) deletes the snapshot. --hibernate=false stops idle sessions
-instead. The store is locked while the server runs: other do86 commands
-cannot open the same store file meanwhile.
+instead. Other do86 commands share the store meanwhile (do86 snapshots list,
+--save, --resume): each holds it only while it reads or writes, and waits
+while another writes.
 
 --warm IMAGE boots IMAGE once at start, waits until it is ready (its screen
 showed something, then for 5 s kept its mode with at most a tenth of it
@@ -64,7 +66,14 @@ before it is ready boot as usual.
 
 With --allow-files, ?image= may also be the absolute path of an image file on
 this computer: use it only where the server is yours alone (the default listen
-address is loopback).`,
+address is loopback).
+
+Only this computer's own pages may use the server: requests must name it in
+their Host header (a loopback name or address, the --listen address, or a
+name of --allow-host; other names are what DNS rebinding attacks send), and
+starting, stopping or typing into sessions is refused to other sites' pages.
+Listening beyond loopback, serve requires an access token (--web-token, or
+one it generates and prints): open the printed URL, which carries it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return serve(cmd.Context(), f)
@@ -80,6 +89,7 @@ address is loopback).`,
 	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
 	fl.BoolVar(&f.allowFiles, "allow-files", false, "let ?image= name an image file by absolute path")
 	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly")
+	addWebAccessFlags(fl, &f.access)
 	return cmd
 }
 
@@ -164,6 +174,12 @@ func serve(ctx context.Context, f *serveFlags) error {
 			return fail(fmt.Errorf("--warm %s: not a catalog image", name))
 		}
 	}
+	if f.maxSessions < 1 {
+		return fail(fmt.Errorf("--max-sessions %d: want at least 1", f.maxSessions))
+	}
+	if f.idle < 0 {
+		return fail(fmt.Errorf("--idle %v: want a duration of 0 (never) or more", f.idle))
+	}
 	if f.idle == 0 {
 		f.idle = -1 // the server's "never"
 	}
@@ -177,18 +193,28 @@ func serve(ctx context.Context, f *serveFlags) error {
 	}
 	var store *pager.Store
 	if f.hibernate || len(f.warm) > 0 {
-		store, err = openStore(f.store)
+		path, err := resolveStorePath(f.store)
+		if err != nil {
+			return fail(err)
+		}
+		store, err = pager.OpenWith(path, pager.Options{Compress: true, Waiting: func(path string) {
+			logf("waiting for the snapshot store %s: another do86 is using it", path)
+		}})
 		switch {
 		case err != nil && (f.store != "" || len(f.warm) > 0):
-			return fail(fmt.Errorf("%w (another do86 may hold it: give serve a --store of its own)", err))
+			return fail(fmt.Errorf("snapshot store %w (give serve another --store)", err))
 		case err != nil:
-			fmt.Fprintf(os.Stderr, "do86: %v: idle sessions will be stopped, not hibernated (give serve a --store of its own)\n", err)
+			fmt.Fprintf(os.Stderr, "do86: snapshot store %v: idle sessions will be stopped, not hibernated (give serve a --store of its own)\n", err)
 			f.hibernate = false
 		default:
 			defer store.Close() // after srv.Close, deferred below
 		}
 	}
+	token, url := f.access.resolve(addr, "serve")
 	srv := web.New(web.Options{
+		Addr:       addr,
+		AllowHosts: f.access.allowHosts,
+		Token:      token,
 		Boot: func(ctx context.Context, image string, serial io.Writer) (web.Machine, error) {
 			cfg, err := emu.Resolve(ctx, emu.Request{Image: image, ImageDir: f.imageDir, NoJIT: !f.jit})
 			if err != nil {
@@ -217,8 +243,8 @@ func serve(ctx context.Context, f *serveFlags) error {
 	if err != nil {
 		return fail(fmt.Errorf("--listen: %w", err))
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	logf("serving on http://%s/ (at most %d sessions)", l.Addr(), f.maxSessions)
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	logf("serving on %s (at most %d sessions)", url(l.Addr()), f.maxSessions)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	done := make(chan error, 1)
@@ -254,6 +280,11 @@ func storeSnapshots(store *pager.Store) web.SnapshotFunc {
 		return func(ctx context.Context, serial io.Writer) (web.Machine, error) {
 			c := cfg
 			c.Serial = serial
+			unpin, err := store.Pin() // one state of the store from record to pages
+			if err != nil {
+				return nil, err
+			}
+			defer unpin()
 			m, err := emu.Resume(c, store, name)
 			if err != nil {
 				return nil, err
@@ -301,8 +332,10 @@ func webConsole(f *runFlags, cfg *emu.Config) *web.Console {
 }
 
 // serveWeb serves the machine to browsers for --web: its page at /, noVNC
-// at /websockify. stop closes the server.
+// at /websockify, with run's access flags (--web-token, --allow-host:
+// addWebAccessFlags). stop closes the server.
 func serveWeb(m *emu.Machine, f *runFlags, console *web.Console, name string) (stop func(), err error) {
+	access := f.access
 	addr, err := webAddr(f.web)
 	if err != nil {
 		return nil, fmt.Errorf("--web: %w", err)
@@ -311,10 +344,12 @@ func serveWeb(m *emu.Machine, f *runFlags, console *web.Console, name string) (s
 	if err != nil {
 		return nil, fmt.Errorf("--web: %w", err)
 	}
-	srv := web.NewSingle(emuMachine{Machine: m}, name, console, web.Options{Logf: logf})
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	token, url := access.resolve(addr, "--web")
+	srv := web.NewSingle(emuMachine{Machine: m}, name, console, web.Options{
+		Addr: addr, AllowHosts: access.allowHosts, Token: token, Logf: logf})
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go hs.Serve(l)
-	logf("web page on http://%s/", l.Addr())
+	logf("web page on %s", url(l.Addr()))
 	return func() {
 		srv.Close()
 		hs.Close()

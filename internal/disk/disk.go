@@ -33,7 +33,7 @@ type Options struct {
 	// then opened read-write. It excludes OverlayPath.
 	Persist bool
 	// OverlayPath, when set, keeps the guest's writes in this overlay file
-	// (created if missing or empty) instead of in memory, so that they
+	// (created if missing or empty, mode 0600) instead of in memory, so that they
 	// outlive the process. The file remembers the image it belongs to and is
 	// refused over any other.
 	OverlayPath string

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math/bits"
 	"os"
 )
 
@@ -18,7 +19,8 @@ import (
 //	16      8     size in bytes of the image the overlay belongs to
 //	24      8     sectors of the disk (that size rounded up)
 //	32      4     CRC-32 (IEEE) of the image's first min(size, 64 KiB) bytes
-//	36      4     reserved, 0
+//	36      4     CRC-32 (IEEE) of bytes 0-35 (0 in files of earlier
+//	              do86 builds: not checked)
 //	40      8     offset of the sector map (4096)
 //	48      8     offset of the sector data
 //	...           zeros up to 4096
@@ -27,7 +29,8 @@ import (
 // once sector n was written. Sector n's data is at dataOffset + n*512, written
 // only for sectors in the map, so the file stays sparse on the host. The
 // image's size and first bytes tie the overlay to its image: an overlay
-// reused over another image is refused.
+// reused over another image is refused. A file shorter than its sector
+// map, or than the data of a sector its map marks, is damaged and refused.
 const (
 	overlayMagic      = "DO86COW1"
 	overlayVersion    = 1
@@ -63,7 +66,7 @@ func openFileOverlay(path string, d *Disk) (*fileOverlay, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("overlay %s: is a directory", path)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("overlay %s: %w", path, unwrapPath(err))
 	}
@@ -82,7 +85,7 @@ func openFileOverlay(path string, d *Disk) (*fileOverlay, error) {
 	if st.Size() == 0 {
 		err = o.create(d, crc)
 	} else {
-		err = o.load(d, crc)
+		err = o.load(d, crc, st.Size())
 	}
 	if err != nil {
 		f.Close()
@@ -104,6 +107,7 @@ func (o *fileOverlay) create(d *Disk, crc uint32) error {
 	binary.LittleEndian.PutUint32(h[32:], crc)
 	binary.LittleEndian.PutUint64(h[40:], overlayHeaderSize)
 	binary.LittleEndian.PutUint64(h[48:], uint64(o.dataOff))
+	binary.LittleEndian.PutUint32(h[36:], crc32.ChecksumIEEE(h[:36]))
 	if _, err := o.f.WriteAt(h, 0); err != nil {
 		return fmt.Errorf("overlay %s: %w", o.path, unwrapPath(err))
 	}
@@ -114,47 +118,102 @@ func (o *fileOverlay) create(d *Disk, crc uint32) error {
 	return nil
 }
 
-// load checks an existing overlay file's header against the image and reads
-// its sector map.
-func (o *fileOverlay) load(d *Disk, crc uint32) error {
-	h := make([]byte, 56)
-	if _, err := o.f.ReadAt(h, 0); err != nil || !bytes.Equal(h[:8], []byte(overlayMagic)) {
+// damaged is the error for an overlay file that cannot be read as written:
+// do86 never guesses the sectors it lost.
+func (o *fileOverlay) damaged(format string, a ...any) error {
+	return fmt.Errorf("overlay %s is damaged: %s; do86 will not guess the lost sectors (keep the file to recover them, or move it away to start a new overlay)",
+		o.path, fmt.Sprintf(format, a...))
+}
+
+// load checks an existing overlay file of size bytes against the image and
+// reads its sector map. A file cut short (its map, or the data of a sector
+// the map names, beyond its end), a header whose padding or checksum is
+// wrong, or map bits past the disk's last sector make it damaged: refused,
+// never read as if the missing bytes were zeros.
+func (o *fileOverlay) load(d *Disk, crc uint32, size int64) error {
+	h := make([]byte, overlayHeaderSize)
+	n, err := o.f.ReadAt(h, 0)
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("overlay %s: %w", o.path, unwrapPath(err))
+	}
+	if n < len(overlayMagic) || !bytes.Equal(h[:8], []byte(overlayMagic)) {
 		return fmt.Errorf("overlay %s: not a do86 overlay file", o.path)
+	}
+	if n < overlayHeaderSize {
+		return o.damaged("%d bytes, shorter than its %d-byte header", size, overlayHeaderSize)
 	}
 	if v := binary.LittleEndian.Uint32(h[8:]); v != overlayVersion {
 		return fmt.Errorf("overlay %s: unsupported version %d", o.path, v)
 	}
-	size := int64(binary.LittleEndian.Uint64(h[16:]))
-	if size != d.baseSize {
+	if sum := binary.LittleEndian.Uint32(h[36:]); sum != 0 && sum != crc32.ChecksumIEEE(h[:36]) {
+		return o.damaged("its header does not match its checksum")
+	}
+	if !isZero(h[56:]) {
+		return o.damaged("its header's padding is not zero")
+	}
+	imgSize := int64(binary.LittleEndian.Uint64(h[16:]))
+	if imgSize != d.baseSize {
 		return fmt.Errorf("overlay %s belongs to an image of %d bytes, not to %s (%d bytes)",
-			o.path, size, d.name, d.baseSize)
+			o.path, imgSize, d.name, d.baseSize)
 	}
 	if binary.LittleEndian.Uint32(h[12:]) != SectorSize ||
 		binary.LittleEndian.Uint64(h[24:]) != d.sectors ||
 		binary.LittleEndian.Uint64(h[40:]) != overlayHeaderSize ||
 		int64(binary.LittleEndian.Uint64(h[48:])) != o.dataOff {
-		return fmt.Errorf("overlay %s: corrupt header", o.path)
+		return o.damaged("its header's layout fields are wrong")
 	}
 	if binary.LittleEndian.Uint32(h[32:]) != crc {
 		return fmt.Errorf("overlay %s belongs to another image than %s (contents differ)", o.path, d.name)
 	}
+	mapEnd := int64(overlayHeaderSize) + int64(len(o.bitmap))*8
+	if size < mapEnd {
+		return o.damaged("truncated to %d bytes, its sector map ends at byte %d", size, mapEnd)
+	}
 	m := make([]byte, len(o.bitmap)*8)
-	if _, err := o.f.ReadAt(m, overlayHeaderSize); err != nil && err != io.EOF {
-		return fmt.Errorf("overlay %s: %w", o.path, unwrapPath(err))
+	if _, err := o.f.ReadAt(m, overlayHeaderSize); err != nil {
+		return fmt.Errorf("overlay %s: reading its sector map: %w", o.path, unwrapPath(err))
 	}
 	for i := range o.bitmap {
 		o.bitmap[i] = binary.LittleEndian.Uint64(m[i*8:])
 	}
+	if extra := d.sectors % 64; extra != 0 && o.bitmap[len(o.bitmap)-1]>>extra != 0 {
+		return o.damaged("its sector map marks sectors past the disk's %d", d.sectors)
+	}
+	if last, ok := o.last(); ok {
+		if end := o.dataOff + int64(last+1)*SectorSize; size < end {
+			return o.damaged("truncated to %d bytes, but sector %d it holds ends at byte %d", size, last, end)
+		}
+	}
 	return nil
+}
+
+// last returns the highest sector the map marks.
+func (o *fileOverlay) last() (uint64, bool) {
+	for w := len(o.bitmap) - 1; w >= 0; w-- {
+		if b := o.bitmap[w]; b != 0 {
+			return uint64(w)*64 + uint64(63-bits.LeadingZeros64(b)), true
+		}
+	}
+	return 0, false
+}
+
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (o *fileOverlay) has(lba uint64) bool { return o.bitmap[lba/64]&(1<<(lba%64)) != 0 }
 
+// read reads a sector the map marks; one whose data is not in the file (it
+// was cut short while in use) is an error, never zeros.
 func (o *fileOverlay) read(lba uint64, p []byte) error {
-	n, err := o.f.ReadAt(p, o.dataOff+int64(lba)*SectorSize)
+	_, err := o.f.ReadAt(p, o.dataOff+int64(lba)*SectorSize)
 	if err == io.EOF {
-		clear(p[n:])
-		err = nil
+		return o.damaged("sector %d it holds is missing from the file", lba)
 	}
 	return err
 }

@@ -168,8 +168,11 @@ func (im *Image) ReadFile(name string) ([]byte, error) {
 
 // readChain reads size bytes from the chain starting at cluster first.
 func (im *Image) readChain(name string, first, size uint32) ([]byte, error) {
-	out := make([]byte, 0, size)
 	limit := im.bpb.Clusters() + 2
+	if uint64(size) > uint64(im.bpb.Clusters())*uint64(im.clusterBytes()) {
+		return nil, fmt.Errorf("fatimg: %s: its size of %d bytes is more than the volume holds", name, size)
+	}
+	out := make([]byte, 0, size)
 	seen := make(map[uint32]bool)
 	for c := first; uint32(len(out)) < size; {
 		switch {

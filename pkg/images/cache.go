@@ -37,7 +37,16 @@ type ResolveOptions struct {
 	Progress io.Writer
 	// Timeouts of the HTTP client; zero fields take DefaultTimeouts'.
 	Timeouts Timeouts
+	// MaxBytes bounds a download whose size the catalog does not fix (0:
+	// MaxDownload): a server that sends more is cut off and its bytes
+	// deleted, so that it cannot fill the disk. A download of a fixed
+	// size is cut off past that size.
+	MaxBytes int64
 }
+
+// MaxDownload is the default ResolveOptions.MaxBytes: 8 GiB, above any
+// image of the catalog.
+const MaxDownload = 8 << 30
 
 func (o ResolveOptions) imageDir() string {
 	if o.ImageDir != "" {

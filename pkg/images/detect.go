@@ -66,19 +66,25 @@ func (d Detection) String() string {
 }
 
 // Detect looks at a file and says what it is. The error for an
-// unrecognised file lists what was tried.
+// unrecognised file lists what was tried; a directory, a named pipe, a
+// device or an empty file is refused as what it is.
 func Detect(path string) (Detection, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return Detection{}, err
 	}
-	if st.IsDir() {
+	switch m := st.Mode(); {
+	case m.IsDir():
 		return Detection{}, fmt.Errorf("%s is a directory, not an image", path)
-	}
-	if !st.Mode().IsRegular() {
-		return Detection{}, fmt.Errorf("%s is not a regular file (%s): give an image file", path, st.Mode().Type())
-	}
-	if st.Size() == 0 {
+	case m&os.ModeNamedPipe != 0:
+		return Detection{}, fmt.Errorf("%s is a named pipe (FIFO), not an image file: images are read at any offset, so give a regular file", path)
+	case m&os.ModeSocket != 0:
+		return Detection{}, fmt.Errorf("%s is a socket, not an image file", path)
+	case m&os.ModeDevice != 0 || m&os.ModeCharDevice != 0:
+		return Detection{}, fmt.Errorf("%s is a device, not an image file: copy it to a file first", path)
+	case !m.IsRegular():
+		return Detection{}, fmt.Errorf("%s is not a regular file", path)
+	case st.Size() == 0:
 		return Detection{}, fmt.Errorf("%s is empty", path)
 	}
 	f, err := os.Open(path)
@@ -86,19 +92,34 @@ func Detect(path string) (Detection, error) {
 		return Detection{}, err
 	}
 	defer f.Close()
-	d := Detection{Size: st.Size()}
-	head := make([]byte, 64<<10)
-	n, _ := io.ReadFull(f, head)
+	d, ok := DetectReader(f, st.Size())
+	if !ok {
+		return d, fmt.Errorf("%s: not a recognised image (tried: floppy sizes 160K–2.88M, ISO 9660, MBR boot signature, Multiboot header, Linux bzImage)", path)
+	}
+	return d, nil
+}
+
+// detectHead is how much of the start of a file detection reads.
+const detectHead = 64 << 10
+
+// DetectReader says what the size bytes r holds are (Detect for any
+// io.ReaderAt); false when they are none of the kinds (Kind Unknown). It
+// reads at most 64 KiB at the start and a few ISO 9660 volume descriptors,
+// whatever size claims.
+func DetectReader(r io.ReaderAt, size int64) (Detection, bool) {
+	d := Detection{Size: size}
+	head := make([]byte, min(max(size, 0), detectHead))
+	n, _ := r.ReadAt(head, 0)
 	head = head[:n]
 
 	// ISO 9660: "CD001" at 32 KiB + 1; El Torito: a boot record volume
 	// descriptor (type 0) naming "EL TORITO SPECIFICATION".
 	var pvd [2048]byte
-	if _, err := f.ReadAt(pvd[:], 16*2048); err == nil && string(pvd[1:6]) == "CD001" {
+	if _, err := r.ReadAt(pvd[:], 16*2048); err == nil && string(pvd[1:6]) == "CD001" {
 		d.Kind = CDROM
 		for i := int64(16); i < 32; i++ {
 			var vd [2048]byte
-			if _, err := f.ReadAt(vd[:], i*2048); err != nil || string(vd[1:6]) != "CD001" {
+			if _, err := r.ReadAt(vd[:], i*2048); err != nil || string(vd[1:6]) != "CD001" {
 				break
 			}
 			if vd[0] == 0 && strings.HasPrefix(string(vd[7:39]), "EL TORITO SPECIFICATION") {
@@ -108,27 +129,27 @@ func Detect(path string) (Detection, error) {
 				break
 			}
 		}
-		return d, nil
+		return d, true
 	}
 	if len(head) >= 0x206 && string(head[0x202:0x206]) == "HdrS" && binary.LittleEndian.Uint16(head[0x1FE:]) == 0xAA55 {
 		d.Kind = BzImage
-		return d, nil
+		return d, true
 	}
 	if hasMultiboot(head) {
 		d.Kind = Multiboot
-		return d, nil
+		return d, true
 	}
 	for _, s := range FloppySizes {
 		if d.Size == s {
 			d.Kind = Floppy
-			return d, nil
+			return d, true
 		}
 	}
 	if len(head) >= 512 && head[510] == 0x55 && head[511] == 0xAA {
 		d.Kind = HardDisk
-		return d, nil
+		return d, true
 	}
-	return d, fmt.Errorf("%s: not a recognised image (tried: floppy sizes 160K–2.88M, ISO 9660, MBR boot signature, Multiboot header, Linux bzImage)", path)
+	return d, false
 }
 
 // hasMultiboot finds a Multiboot 1 header (magic, flags, checksum summing to

@@ -2,10 +2,12 @@ package images_test
 
 import (
 	"encoding/binary"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/do86/do86/internal/testenv"
@@ -139,6 +141,73 @@ func TestDetectSynthetic(t *testing.T) {
 	if _, err := images.Detect(filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Error("Detect of a missing file succeeded")
 	}
+	// A named pipe is said to be one (its size, 0, once made it "empty"),
+	// without reading from it: nothing writes to it, a read would block.
+	fifo := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := images.Detect(fifo); err == nil || !strings.Contains(err.Error(), "named pipe") {
+		t.Errorf("Detect of a FIFO: %v", err)
+	}
+	if _, err := images.Detect("/dev/null"); err == nil || !strings.Contains(err.Error(), "device") {
+		t.Errorf("Detect of /dev/null: %v", err)
+	}
+}
+
+// FuzzDetect: whatever a file holds and whatever size it claims,
+// DetectReader says what it is or that it is nothing known, without a
+// panic, reading no more than its 64 KiB head and the ISO descriptors. The
+// seeds (one of each kind) run in every `go test`; `go test -fuzz
+// FuzzDetect ./pkg/images` searches further.
+func FuzzDetect(f *testing.F) {
+	mbr := make([]byte, 4096)
+	mbr[510], mbr[511] = 0x55, 0xAA
+	mb := make([]byte, 8192)
+	binary.LittleEndian.PutUint32(mb[64:], 0x1BADB002)
+	binary.LittleEndian.PutUint32(mb[68:], 3)
+	binary.LittleEndian.PutUint32(mb[72:], -(0x1BADB002+3)&0xFFFFFFFF)
+	bz := make([]byte, 8192)
+	bz[0x1FE], bz[0x1FF] = 0x55, 0xAA
+	copy(bz[0x202:], "HdrS")
+	for _, b := range [][]byte{iso(true), iso(false), mbr, mb, bz, {}, make([]byte, 512)} {
+		f.Add(b, int64(len(b)))
+	}
+	f.Add(mbr, int64(1474560))
+	f.Add(mbr, int64(1)<<62)
+	f.Add(mbr, int64(-1))
+	f.Fuzz(func(t *testing.T, b []byte, size int64) {
+		r := &countingReader{b: b}
+		d, ok := images.DetectReader(r, size)
+		if ok == (d.Kind == images.Unknown) || d.Size != size {
+			t.Fatalf("DetectReader = %+v, %v", d, ok)
+		}
+		if d.Bootable && d.Kind != images.CDROM {
+			t.Fatalf("a bootable %v", d.Kind)
+		}
+		if r.read > 64<<10+16*2048 {
+			t.Fatalf("read %d bytes", r.read)
+		}
+		_ = d.String()
+	})
+}
+
+// countingReader is a bytes.Reader's ReadAt that counts what it returns.
+type countingReader struct {
+	b    []byte
+	read int
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off >= int64(len(c.b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, c.b[off:])
+	c.read += n
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }
 
 func TestKindString(t *testing.T) {

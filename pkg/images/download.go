@@ -71,6 +71,11 @@ func newClient(t Timeouts) *http.Client {
 			if len(via) >= maxRedirects {
 				return fmt.Errorf("more than %d redirects", maxRedirects)
 			}
+			// A download begun over TLS stays on TLS: an image without a
+			// fixed hash is only as good as its transport.
+			if prev := via[len(via)-1]; prev.URL.Scheme == "https" && req.URL.Scheme != "https" {
+				return fmt.Errorf("refusing a redirect from %s to %s: it leaves HTTPS", prev.URL, req.URL)
+			}
 			return nil
 		},
 	}
@@ -211,7 +216,15 @@ func fetch(ctx context.Context, client *http.Client, url, final string, e Entry,
 			pr.add(int64(n))
 		}
 	}}
-	n, cerr := io.Copy(f, body)
+	// Never more than the catalog's size, or MaxBytes when it has none.
+	limit := opts.MaxBytes
+	if limit <= 0 {
+		limit = MaxDownload
+	}
+	if e.Size > 0 {
+		limit = e.Size
+	}
+	n, cerr := io.Copy(f, io.LimitReader(body, limit-offset+1))
 	if err := f.Close(); cerr == nil {
 		cerr = err
 	}
@@ -219,6 +232,13 @@ func fetch(ctx context.Context, client *http.Client, url, final string, e Entry,
 		pr.finish(cerr == nil)
 	}
 	got := offset + n
+	if got > limit {
+		os.Remove(part)
+		if e.Size > 0 {
+			return fmt.Errorf("%w: %s sends more than the %d bytes the catalog says %s has; the download was deleted", ErrChecksum, url, e.Size, e.File)
+		}
+		return fmt.Errorf("%s sends more than %d bytes, the most a download may have; the download was deleted", url, limit)
+	}
 	if cerr != nil {
 		if context.Cause(ctx) == errStalled {
 			return fmt.Errorf("no data from %s for %v after %d bytes: the server stalled; the partial download is kept, run again to resume", url, tm.Idle, got)

@@ -97,6 +97,20 @@ func cut(w http.ResponseWriter, data []byte, n int) {
 	panic(http.ErrAbortHandler)
 }
 
+// endless streams bytes without a Content-Length until the client goes.
+func endless(l *requestLog) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		l.add(r)
+		chunk := payload(64 << 10)
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+		}
+	}
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestDownload(t *testing.T) {
@@ -112,6 +126,7 @@ func TestDownload(t *testing.T) {
 		wantPart bool
 		// Range headers the server must have seen, in order.
 		wantRanges []string
+		maxBytes   int64 // ResolveOptions.MaxBytes
 	}{
 		{
 			name:       "success",
@@ -226,6 +241,18 @@ func TestDownload(t *testing.T) {
 			wantRanges: []string{""},
 		},
 		{
+			name:    "endless body of a fixed size",
+			handler: endless,
+			fixed:   true,
+			wantErr: "sends more than the 307200 bytes the catalog says test.img has",
+		},
+		{
+			name:     "endless body of an unfixed size",
+			handler:  endless,
+			maxBytes: 1 << 20,
+			wantErr:  "sends more than 1048576 bytes, the most a download may have",
+		},
+		{
 			name: "range not satisfiable",
 			handler: func(l *requestLog) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
@@ -256,7 +283,7 @@ func TestDownload(t *testing.T) {
 				}
 			}
 			var prog bytes.Buffer
-			opts := images.ResolveOptions{CacheDir: dir, Progress: &prog, Timeouts: fastTimeouts}
+			opts := images.ResolveOptions{CacheDir: dir, Progress: &prog, Timeouts: fastTimeouts, MaxBytes: tt.maxBytes}
 			start := time.Now()
 			p, err := images.PullEntry(context.Background(), e, opts)
 			if d := time.Since(start); d > 5*time.Second {

@@ -76,7 +76,7 @@ func (d *decoder) decode(v []byte, h Hash) ([]byte, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%w: page %s: %v", ErrCorrupt, h, err)
 			}
-			if len(d.buf) > 1<<20 {
+			if len(d.buf) > PageSize { // pages and disk chunks are at most a page
 				return nil, fmt.Errorf("%w: page %s inflates too far", ErrCorrupt, h)
 			}
 		}

@@ -147,6 +147,9 @@ func TestKillDuringSave(t *testing.T) {
 			if !saved[name] && name != inFlight {
 				t.Fatalf("round %d: unexpected snapshot %s", round, name)
 			}
+			// The save in flight may have committed before the kill: it
+			// is whole (verified above) and must stay from now on.
+			saved[name] = true
 		}
 		// Every stored page belongs to a snapshot: the interrupted save's
 		// streamed pages were collected at Open.

@@ -7,8 +7,10 @@
 //
 // Just enough for snapshots: it knows nothing of what the pages mean (the
 // machine hashes its memory and decodes its own state blobs), keeps no
-// history of a name (saving under a name replaces it), and lets one process
-// at a time open a store file.
+// history of a name (saving under a name replaces it), and keeps no file
+// open between operations: several processes share a store file, each
+// holding bbolt's lock only while it reads (shared) or writes (exclusive).
+// Every page read is checked against its hash.
 package pager
 
 import (
@@ -64,6 +66,9 @@ var (
 	ErrNotFound = errors.New("pager: no such snapshot")
 	// ErrFormat: the snapshot or store was written by another format version.
 	ErrFormat = errors.New("pager: unsupported format version")
-	// ErrInUse: another process has the store open.
+	// ErrInUse: another process held the store file for longer than
+	// Options.Timeout.
 	ErrInUse = errors.New("pager: the store is in use by another process")
+	// ErrReadOnly: a write to a store opened read-only.
+	ErrReadOnly = errors.New("pager: the store is open read-only")
 )

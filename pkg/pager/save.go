@@ -33,8 +33,9 @@ const (
 // change are one transaction: a crash leaves either the old snapshot or the
 // new one. Pages of a large save may be written in earlier transactions;
 // until the last commits nothing refers to them, and a crash leaves them as
-// garbage that the next Open collects. Pages the store already has are not
-// written again.
+// garbage that the next write (or Open) collects. Pages the store already
+// has are not written again. The save holds the store file's lock from its
+// first page to its commit; other processes wait meanwhile.
 func (s *Store) Save(name string, snap *Snapshot) (Stats, error) {
 	t0 := time.Now()
 	var st Stats
@@ -44,9 +45,6 @@ func (s *Store) Save(name string, snap *Snapshot) (Stats, error) {
 	if snap.Data == nil {
 		return st, errors.New("pager: the snapshot has no Data to read pages from")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-
 	set := snap.hashes()
 	st.Pages = len(snap.Memory)
 	for _, h := range snap.Memory {
@@ -70,8 +68,31 @@ func (s *Store) Save(name string, snap *Snapshot) (Stats, error) {
 		info.Bytes += int64(len(snap.Data(h)))
 	}
 
+	rec := *snap
+	rec.Info = info
+	val, err := encodeRecord(&rec)
+	if err != nil {
+		return st, err
+	}
+	infoVal, err := encodeInfo(info)
+	if err != nil {
+		return st, err
+	}
+	err = s.withDB(modeCreate, "save", func(db *bolt.DB) error {
+		return s.save(db, name, snap, set, val, infoVal, &st)
+	})
+	if err != nil {
+		return st, err
+	}
+	st.Duration = time.Since(t0)
+	return st, nil
+}
+
+// save writes a snapshot's new pages and then its record, holding the file
+// (and its exclusive lock) from the first page to the commit.
+func (s *Store) save(db *bolt.DB, name string, snap *Snapshot, set map[Hash]struct{}, val, infoVal []byte, st *Stats) error {
 	var missing []Hash
-	err := s.view("save", func(tx *bolt.Tx) error {
+	err := db.View(func(tx *bolt.Tx) error {
 		idx := tx.Bucket(bucketIndex)
 		for h := range set {
 			if idx.Get(h[:]) == nil {
@@ -81,7 +102,7 @@ func (s *Store) Save(name string, snap *Snapshot) (Stats, error) {
 		return nil
 	})
 	if err != nil {
-		return st, err
+		return err
 	}
 
 	streamed := false
@@ -89,14 +110,14 @@ func (s *Store) Save(name string, snap *Snapshot) (Stats, error) {
 		for i := 0; i < len(missing); i += streamBatch {
 			batch := missing[i:min(i+streamBatch, len(missing))]
 			first := i == 0
-			err := s.update("save", func(tx *bolt.Tx) error {
+			err := db.Update(func(tx *bolt.Tx) error {
 				if first {
 					if err := addPending(tx, 1); err != nil {
 						return err
 					}
 				}
 				for _, h := range batch {
-					if _, err := s.putPage(tx, h, snap, &st, 0); err != nil {
+					if _, err := s.putPage(tx, h, snap, st, 0); err != nil {
 						return err
 					}
 				}
@@ -104,31 +125,18 @@ func (s *Store) Save(name string, snap *Snapshot) (Stats, error) {
 			})
 			if err != nil {
 				if !first {
-					s.abandonStream()
+					abandonStream(db)
 				}
-				return st, err
+				return err
 			}
 			streamed = true
 		}
 	}
 
-	rec := *snap
-	rec.Info = info
-	val, err := encodeRecord(&rec)
-	if err != nil {
-		if streamed {
-			s.abandonStream()
-		}
-		return st, err
-	}
-	infoVal, err := encodeInfo(info)
-	if err != nil {
-		return st, err
-	}
-	err = s.update("save", func(tx *bolt.Tx) error {
+	err = db.Update(func(tx *bolt.Tx) error {
 		idx := tx.Bucket(bucketIndex)
 		for h := range set {
-			if _, err := s.putPage(tx, h, snap, &st, 1); err != nil {
+			if _, err := s.putPage(tx, h, snap, st, 1); err != nil {
 				return err
 			}
 		}
@@ -155,14 +163,10 @@ func (s *Store) Save(name string, snap *Snapshot) (Stats, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		if streamed {
-			s.abandonStream()
-		}
-		return st, err
+	if err != nil && streamed {
+		abandonStream(db)
 	}
-	st.Duration = time.Since(t0)
-	return st, nil
+	return err
 }
 
 // putPage adds refs references to page h, writing the page first if the
@@ -215,7 +219,7 @@ func release(idx, data *bolt.Bucket, h Hash) error {
 
 // abandonStream collects the pages of a save that streamed pages and then
 // failed, and clears its mark.
-func (s *Store) abandonStream() {
-	_, _ = s.collect(false)
-	_ = s.update("save", func(tx *bolt.Tx) error { return addPending(tx, -1) })
+func abandonStream(db *bolt.DB) {
+	_, _ = collect(db, false)
+	_ = db.Update(func(tx *bolt.Tx) error { return addPending(tx, -1) })
 }

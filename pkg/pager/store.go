@@ -4,16 +4,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Buckets of the store file.
@@ -39,25 +36,48 @@ type Options struct {
 	// Compress stores pages deflated (when that saves at least an eighth).
 	// Reading handles both, whatever the option.
 	Compress bool
-	// Timeout is how long Open waits for another process to close the
-	// store (0: one second).
+	// Timeout is how long an operation waits for another process that
+	// reads or writes the store file before it fails with ErrInUse (0: one
+	// minute).
 	Timeout time.Duration
+	// Waiting, when set, is called once by an operation that has to wait
+	// for another process, with the store's path: a command says there why
+	// it pauses.
+	Waiting func(path string)
+	// ReadOnly opens the store for reading only: nothing is created (a
+	// missing store reads as empty), and Save, Delete and GC fail with
+	// ErrReadOnly.
+	ReadOnly bool
 	// NoSync skips the fsync at each commit (tests; a crash may then lose
 	// or damage the store).
 	NoSync bool
 }
 
-// Store is an open store file. It is safe for concurrent use; saves,
-// deletes and collections run one at a time.
+// firstWait is how long an operation waits for the file lock before it
+// reports (Options.Waiting) that it waits for another process.
+const firstWait = 200 * time.Millisecond
+
+// Store is a store file. It is safe for concurrent use, and several
+// processes may use one file at once: the file is open (and locked) only
+// during each operation — shared while reading, exclusive while writing —
+// so that a long-running process (do86 serve) never keeps others out.
+// Saves, deletes and collections run one at a time; an operation that finds
+// the file locked by another process waits for it (Options.Timeout).
 type Store struct {
-	db   *bolt.DB
 	path string
 	opts Options
 
-	mu        sync.Mutex            // serialises writers
-	broken    atomic.Pointer[error] // set once a damaged page was met
+	mu        sync.Mutex // serialises this Store's writers
+	writing   atomic.Bool
+	closed    atomic.Bool
+	broken    atomic.Pointer[error] // set once reading the file faulted
 	comp      compressor
 	recovered int
+
+	pinMu  sync.Mutex
+	pinDB  *bolt.DB // open while pinned (Pin)
+	pins   int
+	pinned atomic.Bool
 }
 
 // DefaultPath is where the store lives unless told otherwise: do86/store.db
@@ -70,170 +90,124 @@ func DefaultPath() (string, error) {
 	return filepath.Join(d, "do86", "store.db"), nil
 }
 
-// Open opens the store at path, creating it (and its directory) if missing,
-// with pages stored compressed: a KolibriOS desktop's 14.5 MiB of pages take
-// 2.8 MiB, for about 1 ms per 100 new pages written.
+// Open opens the store at path with pages stored compressed: a KolibriOS
+// desktop's 14.5 MiB of pages take 2.8 MiB, for about 1 ms per 100 new
+// pages written. The file (and its directory) is created by the first
+// save, readable by its owner alone (mode 0600, directory 0700): it holds
+// the guests' memory.
 func Open(path string) (*Store, error) { return OpenWith(path, Options{Compress: true}) }
 
-// OpenWith opens the store at path. A damaged or truncated file is an error
-// wrapping ErrCorrupt. If an earlier process died while streaming pages of a
-// save, the pages nothing refers to are collected now.
+// OpenReadOnly opens the store at path for reading (Options.ReadOnly): a
+// missing file is an empty store, and nothing is created.
+func OpenReadOnly(path string) (*Store, error) {
+	return OpenWith(path, Options{ReadOnly: true})
+}
+
+// OpenWith opens the store at path. A file that is there is checked at
+// once: a damaged or truncated one is an error wrapping ErrCorrupt, one of
+// another format ErrFormat. If an earlier process died while streaming
+// pages of a save, the pages nothing refers to are collected now (unless
+// the store is read-only). A missing file is not created until a save.
 func OpenWith(path string, o Options) (*Store, error) {
-	if o.Timeout == 0 {
-		o.Timeout = time.Second
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("pager: %w", err)
-	}
-	if st, err := os.Stat(path); err == nil && st.Size() > 0 && st.Size() < 2*1024 {
-		return nil, fmt.Errorf("%s: %w (%d bytes, too short for a store)", path, ErrCorrupt, st.Size())
+	if o.Timeout <= 0 {
+		o.Timeout = time.Minute
 	}
 	s := &Store{path: path, opts: o}
-	var file *os.File
-	err := guard("open", func() error {
-		db, err := bolt.Open(path, 0o644, &bolt.Options{
-			Timeout:      o.Timeout,
-			PageSize:     boltPageSize,
-			FreelistType: bolt.FreelistMapType,
-			NoSync:       o.NoSync,
-			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
-				f, err := os.OpenFile(name, flag, perm)
-				file = f
-				return f, err
-			},
-		})
-		if err != nil {
-			return err
-		}
-		s.db = db
-		return nil
-	})
-	if err != nil {
-		switch {
-		case errors.Is(err, ErrCorrupt):
-			// bbolt panicked inside Open: free the file (and its lock).
-			if file != nil && s.db == nil {
-				file.Close()
+	pending := false
+	err := s.withDB(modeRead, "open", func(db *bolt.DB) error {
+		return db.View(func(tx *bolt.Tx) error {
+			b, err := buckets(tx)
+			if err == nil && b != nil {
+				pending = b.pending()
 			}
-			return nil, fmt.Errorf("%s: %w", path, err)
-		case errors.Is(err, berrors.ErrTimeout):
-			return nil, fmt.Errorf("%w: %s", ErrInUse, path)
-		case errors.Is(err, fs.ErrPermission), errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("pager: open %s: %w", path, err)
-		}
-		// Anything else bbolt refuses an existing file for (bad meta pages,
-		// checksum, version, a size that is no whole page) is damage.
-		return nil, fmt.Errorf("%s: %w (%v)", path, ErrCorrupt, err)
-	}
-	if err := s.init(); err != nil {
-		s.db.Close()
+			return err
+		})
+	})
+	switch {
+	case errors.Is(err, errNoFile):
+		return s, nil
+	case err != nil:
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if pending && !o.ReadOnly {
+		// withDB collects the garbage before any write.
+		if err := s.withDB(modeWrite, "recover", func(*bolt.DB) error { return nil }); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	return s, nil
 }
 
-// init checks the file against its own size, creates the buckets of a new
-// store, checks the format and collects the garbage of interrupted saves.
-func (s *Store) init() error {
-	st, err := os.Stat(s.path)
-	if err != nil {
-		return err
-	}
-	pending := false
-	err = s.update("open", func(tx *bolt.Tx) error {
-		if tx.Size() > st.Size() {
-			return fmt.Errorf("%w (truncated: %d bytes, its pages reach %d)", ErrCorrupt, st.Size(), tx.Size())
-		}
-		meta := tx.Bucket(bucketMeta)
-		if meta == nil {
-			if tx.Bucket(bucketIndex) != nil || tx.Bucket(bucketSnaps) != nil {
-				return fmt.Errorf("%w: meta bucket missing", ErrCorrupt)
-			}
-			var err error
-			if meta, err = tx.CreateBucket(bucketMeta); err != nil {
-				return err
-			}
-			if err := meta.Put(keyFormat, be32(FormatVersion)); err != nil {
-				return err
-			}
-		}
-		if v := meta.Get(keyFormat); len(v) != 4 || binary.BigEndian.Uint32(v) != FormatVersion {
-			return fmt.Errorf("%w: the store file has format %v, this do86 uses %d", ErrFormat, v, FormatVersion)
-		}
-		for _, b := range [][]byte{bucketIndex, bucketData, bucketSnaps, bucketInfo} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		pending = len(meta.Get(keyPending)) == 4 && binary.BigEndian.Uint32(meta.Get(keyPending)) != 0
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if pending {
-		n, err := s.collect(true)
-		if err != nil {
-			return err
-		}
-		s.recovered = n
-	}
-	return nil
+// Recovered returns how many pages of interrupted saves this Store
+// collected.
+func (s *Store) Recovered() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.recovered
 }
-
-// Recovered returns how many pages of interrupted saves Open collected.
-func (s *Store) Recovered() int { return s.recovered }
 
 // Path returns the store file's path.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the file; no other call may run or follow.
+// Exists reports whether the store file is there (a store is created by
+// its first save).
+func (s *Store) Exists() bool {
+	st, err := os.Stat(s.path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// Close ends the use of the store: later calls fail. It releases a pin
+// still held.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.db == nil {
-		return nil
+	s.closed.Store(true)
+	s.pinMu.Lock()
+	defer s.pinMu.Unlock()
+	if s.pinDB != nil {
+		err := guardErr("close", s.pinDB.Close)
+		s.pinDB, s.pins = nil, 0
+		s.pinned.Store(false)
+		return err
 	}
-	err := guard("close", s.db.Close)
-	s.db = nil
-	return err
+	return nil
 }
 
-// guard runs f, turning a panic or a memory fault inside it (bbolt meeting a
-// damaged or truncated file) into an error wrapping ErrCorrupt.
-func guard(op string, f func() error) (err error) {
-	old := debug.SetPanicOnFault(true)
-	defer debug.SetPanicOnFault(old)
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w (%s: %v)", ErrCorrupt, op, r)
+// Pin keeps the store file open for reading until unpin is called: the
+// Load and ReadPages calls in between see one state of the store, which no
+// process (this one included) can change meanwhile — a resume reads the
+// snapshot record and then its pages, and a concurrent save or delete of
+// that name must not come between. Writers wait until unpin, so pin only
+// around reads, and never call Save, Delete or GC on the same goroutine
+// while pinned. A missing store pins nothing (reads see it empty).
+func (s *Store) Pin() (unpin func(), err error) {
+	if s.closed.Load() {
+		return nil, errClosed
+	}
+	s.pinMu.Lock()
+	defer s.pinMu.Unlock()
+	if s.pinDB == nil {
+		db, err := s.openDB(modeRead)
+		if errors.Is(err, errNoFile) {
+			return func() {}, nil
 		}
-	}()
-	return f()
-}
-
-// update and view run a transaction under guard; a damaged file found there
-// breaks the store for good.
-func (s *Store) update(op string, f func(*bolt.Tx) error) error {
-	return s.run(op, func() error { return s.db.Update(f) })
-}
-
-func (s *Store) view(op string, f func(*bolt.Tx) error) error {
-	return s.run(op, func() error { return s.db.View(f) })
-}
-
-func (s *Store) run(op string, f func() error) error {
-	if b := s.broken.Load(); b != nil {
-		return *b
+		if err != nil {
+			return nil, err
+		}
+		s.pinDB = db
+		s.pinned.Store(true)
 	}
-	if s.db == nil {
-		return errors.New("pager: the store is closed")
-	}
-	err := guard(op, f)
-	if errors.Is(err, ErrCorrupt) {
-		s.broken.Store(&err)
-	}
-	return err
+	s.pins++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.pinMu.Lock()
+			defer s.pinMu.Unlock()
+			if s.pins--; s.pins == 0 && s.pinDB != nil {
+				guardErr("close", s.pinDB.Close)
+				s.pinDB = nil
+				s.pinned.Store(false)
+			}
+		})
+	}, nil
 }
 
 func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
@@ -264,7 +238,7 @@ func putEntry(idx *bolt.Bucket, h Hash, e entry) error {
 	return idx.Put(h[:], v)
 }
 
-// addCounter adds d to the meta counter "pending".
+// addPending adds d to the meta counter "pending".
 func addPending(tx *bolt.Tx, d int) error {
 	meta := tx.Bucket(bucketMeta)
 	var n uint32

@@ -1,8 +1,6 @@
 package term_test
 
 import (
-	"image/png"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 
+	"github.com/do86/do86/pkg/display"
 	"github.com/do86/do86/pkg/display/term"
 )
 
@@ -135,12 +134,7 @@ func TestScreenshotFallback(t *testing.T) {
 	fx.sink.HandleEvent(tcell.NewEventKey(tcell.KeyCtrlU, 0, tcell.ModCtrl))
 	typeLine(fx, path)
 	fx.sink.HandleEvent(tcell.NewEventKey(tcell.KeyEnter, 0, 0))
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
+	img, err := display.LoadPNG(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,8 @@ type client struct {
 	br    *bufio.Reader
 	minor int // RFB 3.minor
 
+	authDeadline time.Time // a password must be checked before this
+
 	mu       sync.Mutex
 	pf       pixelFormat
 	pfNew    bool // pf changed since the writer last looked
@@ -149,6 +151,7 @@ func serveClient(ctx context.Context, s *Server, c net.Conn) {
 	defer cl.sub.Close()
 
 	c.SetDeadline(time.Now().Add(handshakeTimeout))
+	cl.authDeadline = time.Now().Add(handshakeTimeout - time.Second)
 	if err := cl.handshake(); err != nil {
 		logf("vnc: %v: handshake failed: %v", who, err)
 		return

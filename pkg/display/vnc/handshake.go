@@ -130,11 +130,23 @@ func (cl *client) vncAuth() error {
 		return err
 	}
 	want := vncAuthResponse(cl.s.opts.Password, challenge)
-	if subtle.ConstantTimeCompare(resp[:], want[:]) != 1 {
+	// The answer is checked in the address's turn: after failures, later
+	// (auth.go).
+	ok, err := cl.s.auth.check(hostOf(cl.conn.RemoteAddr()), cl.authDeadline, cl.s.quit, func() bool {
+		return subtle.ConstantTimeCompare(resp[:], want[:]) == 1
+	})
+	if !ok {
+		reason := "authentication failed"
+		if err != nil {
+			reason = err.Error()
+		}
 		if cl.minor == 8 {
-			cl.securityFailed("authentication failed")
+			cl.securityFailed(reason)
 		} else {
 			writeU32(cl.conn, securityFailed)
+		}
+		if err != nil {
+			return err
 		}
 		return errors.New("authentication failed (wrong password)")
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/des"
 	"fmt"
 	"image/jpeg"
-	"image/png"
 	"math/bits"
 	"net"
 	"os"
@@ -40,12 +39,7 @@ func TestGvnccapture(t *testing.T) {
 		t.Fatalf("gvnccapture: %v: %s", err, stderr.String())
 	}
 	logs.waitFor(t, "connected (RFB 3.8)")
-	file, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer file.Close()
-	img, err := png.Decode(file)
+	img, err := display.LoadPNG(out)
 	if err != nil {
 		t.Fatal(err)
 	}

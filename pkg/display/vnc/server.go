@@ -17,12 +17,22 @@ import (
 // Options configure a Server.
 type Options struct {
 	// Password, when not empty, makes every client pass VNC Authentication
-	// (only its first 8 bytes count, as the protocol's DES key holds 8).
-	// Empty: security type None.
+	// (only its first 8 bytes count, as the protocol's DES key holds 8: see
+	// PasswordWarning). Empty: security type None. After a wrong password
+	// the next answer from the same address is checked later, 0.5 s after
+	// the first failure and twice as late after each further one (up to
+	// 30 s; AuthDelay).
 	Password string
 	// Name is the desktop name clients show in their title bar; "do86" if
 	// empty.
 	Name string
+	// MaxClients bounds the connections served at once, handshakes
+	// included; more are closed at once (logged). Zero: 64.
+	MaxClients int
+	// AuthDelay is how long after a failed password the next answer from
+	// the same address waits before it is checked; it doubles with each
+	// further failure, up to 60 times as long (0: 500 ms, so 30 s at most).
+	AuthDelay time.Duration
 	// Logf receives one line per connection event (connected, refused,
 	// closed and why). Nil: discard.
 	Logf func(format string, args ...any)
@@ -43,6 +53,9 @@ type Server struct {
 	in   input.Sink
 	opts Options
 
+	auth authThrottle  // failed passwords by address
+	quit chan struct{} // closed by Close
+
 	mu        sync.Mutex
 	closed    bool
 	listeners map[net.Listener]struct{}
@@ -62,7 +75,13 @@ func New(hub *display.Hub, in input.Sink, opts Options) *Server {
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 30 * time.Second
 	}
-	return &Server{hub: hub, in: in, opts: opts,
+	if opts.AuthDelay <= 0 {
+		opts.AuthDelay = defaultAuthDelay
+	}
+	if opts.MaxClients <= 0 {
+		opts.MaxClients = 64
+	}
+	return &Server{hub: hub, in: in, opts: opts, auth: authThrottle{base: opts.AuthDelay}, quit: make(chan struct{}),
 		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
 }
 
@@ -118,6 +137,12 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 		c.Close()
 		return
 	}
+	if len(s.conns) >= s.opts.MaxClients {
+		s.mu.Unlock()
+		s.opts.Logf("vnc: %v: refused: %d clients already, the most this server takes", c.RemoteAddr(), s.opts.MaxClients)
+		c.Close()
+		return
+	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -141,6 +166,9 @@ func (s *Server) ServeConn(ctx context.Context, c net.Conn) {
 // their goroutines to finish.
 func (s *Server) Close() error {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.quit)
+	}
 	s.closed = true
 	for l := range s.listeners {
 		l.Close()
@@ -156,11 +184,6 @@ func (s *Server) Close() error {
 // DefaultHost is where ParseAddr puts an address that names no host: the
 // loopback interface, so that only this computer's users can connect.
 const DefaultHost = "127.0.0.1"
-
-// MaxPassword is how much of a password VNC authentication uses: RFB's
-// DES challenge takes an 8-byte key, so characters beyond the eighth are
-// ignored by every VNC client and server.
-const MaxPassword = 8
 
 // MaxDisplay is the largest N that "HOST:N" takes as a display number.
 const MaxDisplay = 99

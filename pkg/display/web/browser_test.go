@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"image"
-	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -223,6 +222,8 @@ func newTab(t *testing.T) context.Context {
 			chromedp.Flag("disable-component-update", true),
 			chromedp.Flag("disable-sync", true),
 			chromedp.UserDataDir(dir),
+			// A DNS rebinding attacker's name: evil.test is 127.0.0.1.
+			chromedp.Flag("host-resolver-rules", "MAP evil.test 127.0.0.1"),
 			chromedp.WindowSize(1280, 1000),
 		)
 		ctx, cancel := chromedp.NewContext(alloc)
@@ -258,15 +259,9 @@ func canvasImage(t *testing.T, ctx context.Context, selector string) *image.RGBA
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := png.Decode(bytes.NewReader(raw))
+	rgba, err := display.DecodePNG(raw)
 	if err != nil {
 		t.Fatal(err)
-	}
-	rgba := image.NewRGBA(img.Bounds())
-	for y := 0; y < img.Bounds().Dy(); y++ {
-		for x := 0; x < img.Bounds().Dx(); x++ {
-			rgba.Set(x, y, img.At(x, y))
-		}
 	}
 	return rgba
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -20,8 +21,8 @@ func TestDemoEndToEnd(t *testing.T) {
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 	defer srv.Close()
-	if code, _ := get(t, hs.URL+"/s/demo1?image=demo"); code != 200 {
-		t.Fatalf("session page: %d", code)
+	if code, body := startSession(t, hs.URL, "demo1", "demo"); code != http.StatusCreated {
+		t.Fatalf("start: %d %s", code, body)
 	}
 	cl := dialClient(t, "ws"+hs.URL[4:]+"/s/demo1/ws", false)
 	cl.waitFor("the first frame", 20*time.Second, func() bool { return len(cl.frames) > 0 })

@@ -11,13 +11,20 @@
 // New makes the many-session server of `do86 serve`:
 //
 //	GET  /                      images and running sessions
-//	GET  /new?image=NAME        boot NAME in a session of a random id
-//	GET  /s/{id}?image=NAME     the session page; boots NAME if {id} is new
+//	GET  /new?image=NAME        to the page of a new session id for NAME
+//	GET  /s/{id}?image=NAME     the session page; if {id} is new, a page
+//	                            that boots NAME by posting to /api/sessions
 //	GET  /s/{id}/ws             the session's WebSocket (PROTOCOL.md)
 //	GET  /s/{id}/websockify     RFB over a binary WebSocket, for noVNC
 //	GET  /api/sessions          JSON: every session
+//	POST /api/sessions          boot image (form or query: image, id)
 //	GET  /api/stats/{id}        JSON: a session's numbers and its viewers'
 //	DELETE /api/sessions/{id}   stop a session (or POST /api/sessions/{id}/delete)
+//
+// No GET starts, stops or wakes a machine: only POST and DELETE, which
+// must come from the server's own pages, and a viewer's WebSocket (which
+// wakes a hibernated session). Every request must name the server in its
+// Host header and, with Options.Token, carry the token (guard.go).
 //
 // With Options.Snapshot, a session nobody watched for Options.Idle
 // hibernates (hibernate.go): saved as the snapshot "serve/ID", its machine

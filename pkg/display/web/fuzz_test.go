@@ -2,9 +2,13 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"testing"
+	"time"
 
+	"github.com/coder/websocket"
+	"github.com/do86/do86/pkg/display"
 	"github.com/do86/do86/pkg/display/web"
 )
 
@@ -44,6 +48,82 @@ func FuzzDecodeInput(f *testing.F) {
 		}
 		if !bytes.Equal(again, b) {
 			t.Fatalf("% x decodes to %+v, which encodes to % x", b, ev, again)
+		}
+	})
+}
+
+// FuzzViewerMessages: a sequence of messages from a browser (each a length
+// byte and that many bytes; a text message when the length's top bit is
+// set) sent over a real WebSocket to a session: the server either keeps the
+// connection or closes it with a status of PROTOCOL.md (1003, 1008, 1009),
+// never panics, and goes on serving the session to the next viewer. The
+// seeds run in every `go test`; `go test -fuzz FuzzViewerMessages
+// ./pkg/display/web` searches further.
+func FuzzViewerMessages(f *testing.F) {
+	seq := func(msgs ...[]byte) []byte {
+		var b []byte
+		for _, m := range msgs {
+			b = append(b, byte(len(m)&0x7f))
+			b = append(b, m...)
+		}
+		return b
+	}
+	f.Add(seq(web.KeyMessage("KeyA", true), web.KeyMessage("KeyA", false), web.MouseMessage(3, -4, 1, 1)))
+	f.Add(seq(web.AckMessage(1), web.AckMessage(1), []byte{web.MsgRefresh}))
+	f.Add(seq(web.AckMessage(99)))
+	f.Add(seq([]byte{web.MsgCtrlAltDel}, web.SerialMessage([]byte("ls\r"))))
+	f.Add([]byte{0x83, '{', '}', ' '})
+	f.Add([]byte{5, 0x55, 1, 2, 3, 4})
+	r := newRig(f, web.Options{Logf: func(string, ...any) {}})
+	if _, err := r.srv.Start("fz", "fake-fz"); err != nil {
+		f.Fatal(err)
+	}
+	m := r.machine("fake-fz")
+	m.publish(display.NewFrame(32, 16), nil)
+	url := r.wsURL("/s/fz/ws")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, _, err := websocket.Dial(ctx, url, nil)
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		defer c.CloseNow()
+		c.SetReadLimit(1 << 20)
+		go func() { // read (and drop) what the server sends
+			for {
+				if _, _, err := c.Read(ctx); err != nil {
+					return
+				}
+			}
+		}()
+		for len(b) > 0 {
+			n := int(b[0] & 0x7f)
+			typ := websocket.MessageBinary
+			if b[0]&0x80 != 0 {
+				typ = websocket.MessageText
+			}
+			b = b[1:]
+			n = min(n, len(b))
+			if err := c.Write(ctx, typ, b[:n]); err != nil {
+				break // the server closed it
+			}
+			b = b[n:]
+		}
+		switch st := websocket.CloseStatus(c.Close(websocket.StatusNormalClosure, "")); st {
+		case -1, websocket.StatusNormalClosure, websocket.StatusUnsupportedData, websocket.StatusPolicyViolation, websocket.StatusMessageTooBig:
+		default:
+			t.Fatalf("closed with %v", st)
+		}
+		// The session is still served.
+		c2, _, err := websocket.Dial(ctx, url, nil)
+		if err != nil {
+			t.Fatalf("the next viewer: %v", err)
+		}
+		typ, _, err := c2.Read(ctx)
+		c2.CloseNow()
+		if err != nil || typ != websocket.MessageText {
+			t.Fatalf("the next viewer's first message: %v %v", typ, err)
 		}
 	})
 }

@@ -313,7 +313,7 @@ func (m *fakeMachine) publish(f *display.Frame, dirty *display.TileSet) {
 
 // rig is a many-session server of fake machines on a test HTTP server.
 type rig struct {
-	t   *testing.T
+	t   testing.TB
 	srv *web.Server
 	hs  *httptest.Server
 
@@ -322,7 +322,7 @@ type rig struct {
 	bootErr  map[string]error
 }
 
-func newRig(t *testing.T, opts web.Options) *rig {
+func newRig(t testing.TB, opts web.Options) *rig {
 	t.Helper()
 	r := &rig{t: t, machines: map[string]*fakeMachine{}, bootErr: map[string]error{}}
 	opts.Boot = func(ctx context.Context, image string, serial io.Writer) (web.Machine, error) {

@@ -112,8 +112,8 @@ func TestHibernateDemo(t *testing.T) {
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 	defer srv.Close()
-	if code, _ := get(t, hs.URL+"/s/h1?image=demo"); code != 200 {
-		t.Fatalf("session page: %d", code)
+	if code, body := startSession(t, hs.URL, "h1", "demo"); code != http.StatusCreated {
+		t.Fatalf("start: %d %s", code, body)
 	}
 	ws := "ws" + hs.URL[4:] + "/s/h1/ws"
 	cl := dialClient(t, ws, false)
@@ -283,8 +283,8 @@ func TestWarmStartDemo(t *testing.T) {
 	if !hasSnapshot(t, store, "warm/demo") {
 		t.Fatal("no snapshot warm/demo in the store")
 	}
-	if code, _ := get(t, hs.URL+"/s/w1?image=demo"); code != 200 {
-		t.Fatalf("session page: %d", code)
+	if code, body := startSession(t, hs.URL, "w1", "demo"); code != http.StatusCreated {
+		t.Fatalf("start: %d %s", code, body)
 	}
 	cl := dialClient(t, "ws"+hs.URL[4:]+"/s/w1/ws", false)
 	cl.waitFor("the first frame", 10*time.Second, func() bool { return len(cl.frames) > 0 })

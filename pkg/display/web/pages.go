@@ -40,15 +40,33 @@ type pageData struct {
 	WS, VNC   string // paths of the session's WebSocket and noVNC endpoint
 	Stats     string // path of its stats
 	Single    bool   // do86 run --web: no landing page to go back to
+	// Start is set when the session does not exist yet: the page boots
+	// Image in it by posting to Start (POST /api/sessions) — at once with
+	// AutoStart, else when its user clicks Boot.
+	Start     string
+	AutoStart bool
 }
 
+// handlePage shows a session. It changes nothing: a hibernated session
+// resumes when the page's WebSocket connects.
 func (s *Server) handlePage(w http.ResponseWriter, r *http.Request, sess *Session) {
-	sess.wake() // opening a hibernated session resumes it
 	d := pageData{ID: sess.id, Image: sess.image,
 		WS: "/s/" + sess.id + "/ws", VNC: "/s/" + sess.id + "/websockify", Stats: "/api/stats/" + sess.id}
 	if s.single != nil {
 		d = pageData{ID: sess.id, Image: sess.image, WS: "/ws", VNC: "/websockify", Stats: "/api/stats", Single: true}
 	}
+	render(w, http.StatusOK, "session.html", d)
+}
+
+// pendingPage is the page of a session that does not exist yet: it offers
+// to boot image as session id. It boots at once (by posting from the page)
+// only when the user opened it from this server's own pages or typed its
+// address (Sec-Fetch-Site same-origin or none); opened from another site,
+// or by a browser that does not say, it waits for a click on Boot.
+func (s *Server) pendingPage(w http.ResponseWriter, r *http.Request, id, image string) {
+	site := r.Header.Get("Sec-Fetch-Site")
+	d := pageData{ID: id, Image: image, WS: "/s/" + id + "/ws", VNC: "/s/" + id + "/websockify", Stats: "/api/stats/" + id,
+		Start: "/api/sessions", AutoStart: site == "same-origin" || site == "none"}
 	render(w, http.StatusOK, "session.html", d)
 }
 

@@ -45,16 +45,32 @@ func TestLandingPage(t *testing.T) {
 	}})
 	r.srv.Start("land", "fake-land")
 	code, body := get(t, r.hs.URL+"/")
-	for _, want := range []string{"demo OS", "1.4 MiB", "cached", "download first", `href="/new?image=kolibri"`, `href="/s/land"`, "running"} {
+	for _, want := range []string{"demo OS", "1.4 MiB", "cached", "download first", `<form method="post" action="/api/sessions"><input type="hidden" name="image" value="kolibri">`, `href="/s/land"`, "running"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("landing page (%d) lacks %q", code, want)
 		}
 	}
+	// /new sends to the page of a fresh id, which boots nothing by itself.
 	resp, err := http.Get(r.hs.URL + "/new?image=fake-new")
-	if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Request.URL.Path, "/s/") {
+	if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Request.URL.Path, "/s/") || resp.Request.URL.Query().Get("image") != "fake-new" {
 		t.Fatalf("/new: %v %v", resp.Request.URL, err)
 	}
 	resp.Body.Close()
+	if _, ok := r.srv.Session(strings.TrimPrefix(resp.Request.URL.Path, "/s/")); ok {
+		t.Error("GET /new started a session")
+	}
+	// The Boot form: a same-origin POST, then the session's page.
+	req, _ := http.NewRequest(http.MethodPost, r.hs.URL+"/api/sessions", strings.NewReader("image=fake-form"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Origin", r.hs.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Request.URL.Path, "/s/") {
+		t.Fatalf("the Boot form: %v %v", resp.Request.URL, err)
+	}
+	resp.Body.Close()
+	r.machine("fake-form")
 	for _, p := range []string{"/static/app.js", "/static/style.css"} {
 		if code, _ := get(t, r.hs.URL+p); code != 200 {
 			t.Errorf("%s: %d", p, code)
@@ -64,7 +80,7 @@ func TestLandingPage(t *testing.T) {
 		t.Errorf("a template served as a page: %d", code)
 	}
 	// The landing page's stop button.
-	req, _ := http.NewRequest(http.MethodPost, r.hs.URL+"/api/sessions/land/delete", nil)
+	req, _ = http.NewRequest(http.MethodPost, r.hs.URL+"/api/sessions/land/delete", nil)
 	req.Header.Set("Accept", "text/html")
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 200 || resp.Request.URL.Path != "/" {

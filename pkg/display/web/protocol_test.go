@@ -5,11 +5,7 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"errors"
-	"image"
-	"image/draw"
-	"image/png"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	"github.com/do86/do86/internal/testenv"
@@ -168,17 +164,10 @@ func TestDecodeInput(t *testing.T) {
 
 func loadFrame(t testing.TB, path string) *display.Frame {
 	t.Helper()
-	r, err := os.Open(path)
+	rgba, err := display.LoadPNG(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	img, err := png.Decode(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rgba := image.NewRGBA(img.Bounds().Sub(img.Bounds().Min))
-	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
 	return &display.Frame{Width: rgba.Rect.Dx(), Height: rgba.Rect.Dy(), Pix: rgba.Pix}
 }
 

@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -69,6 +67,24 @@ type Options struct {
 	Scrollback int
 	// Logf receives one line per event worth noting. Nil: discarded.
 	Logf func(format string, args ...any)
+
+	// Addr is the address the server listens on (HOST:PORT): requests
+	// naming it in their Host header are served (guard.go). Empty: only
+	// loopback names and addresses, AllowHosts, and (as for a wildcard
+	// address) this computer's own addresses.
+	Addr string
+	// AllowHosts are more host names requests may name (DNS names by which
+	// users reach the server); any other name is refused with 421, as a DNS
+	// rebinding attack would send it.
+	AllowHosts []string
+	// Token, when set, is required of every request: ?token=TOKEN in the
+	// URL (kept in a cookie for the page's own requests), that cookie, or
+	// "Authorization: Bearer TOKEN"; without it the answer is 401. For a
+	// server reachable from other computers (see Loopback and NewToken).
+	Token string
+	// MaxViewers bounds the pages and noVNC clients watching one session
+	// at once; more are refused (503 before the upgrade). Default 64.
+	MaxViewers int
 }
 
 // Image is one line of the landing page's image table.
@@ -112,6 +128,9 @@ func (o *Options) defaults() {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	if o.MaxViewers <= 0 {
+		o.MaxViewers = 64
+	}
 }
 
 // Server serves sessions to browsers: an http.Handler. New makes the
@@ -120,6 +139,7 @@ func (o *Options) defaults() {
 type Server struct {
 	opts   Options
 	mux    *http.ServeMux
+	guard  http.Handler // the checks of guard.go, then mux
 	ctx    context.Context
 	cancel context.CancelFunc
 	single *Session // NewSingle's session, nil for New
@@ -149,6 +169,7 @@ func New(opts Options) *Server {
 	m.HandleFunc("GET /s/{id}/ws", s.withSession(s.handleWS, false))
 	m.HandleFunc("GET /s/{id}/websockify", s.withSession(s.handleVNC, false))
 	m.HandleFunc("GET /api/sessions", s.handleList)
+	m.HandleFunc("POST /api/sessions", s.handleCreate)
 	m.HandleFunc("GET /api/stats/{id}", s.withSession(s.handleStats, false))
 	m.HandleFunc("DELETE /api/sessions/{id}", s.handleDelete)
 	m.HandleFunc("POST /api/sessions/{id}/delete", s.handleDelete)
@@ -192,15 +213,16 @@ func newServer(opts Options) *Server {
 	s := &Server{opts: opts, mux: http.NewServeMux(), sessions: map[string]*Session{}, warm: map[string]ResumeFunc{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
+	s.guard = newGuard(&s.opts).wrap(s.mux)
 	return s
 }
 
 func (s *Server) logf(format string, a ...any) { s.opts.Logf(format, a...) }
 
-// ServeHTTP serves the pages, the WebSockets and the JSON API.
+// ServeHTTP serves the pages, the WebSockets and the JSON API, to the
+// requests that pass the checks of guard.go (Host, token, origin).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	s.mux.ServeHTTP(w, r)
+	s.guard.ServeHTTP(w, r)
 }
 
 // Close stops every session and disconnects every viewer.
@@ -286,13 +308,8 @@ func (s *Server) Start(id, image string) (*Session, error) {
 	if s.closed {
 		return nil, errors.New("the server is shutting down")
 	}
-	if image == "" {
-		return nil, errors.New("no image given")
-	}
-	if s.opts.CheckImage != nil {
-		if err := s.opts.CheckImage(image); err != nil {
-			return nil, err
-		}
+	if err := s.checkImage(image); err != nil {
+		return nil, err
 	}
 	if s.opts.MaxSessions > 0 {
 		n := 0
@@ -376,72 +393,19 @@ func (s *Server) janitor() {
 	}
 }
 
-// withSession checks {id} and finds its session; create lets the session
-// page create one from ?image=.
-func (s *Server) withSession(h func(http.ResponseWriter, *http.Request, *Session), create bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		if !ValidID(id) {
-			s.errorPage(w, r, http.StatusBadRequest, fmt.Sprintf("bad session id %q: use 1 to 64 letters, digits, '_' or '-'", id))
-			return
-		}
-		sess, ok := s.Session(id)
-		if !ok && create {
-			image := r.URL.Query().Get("image")
-			if image == "" {
-				s.errorPage(w, r, http.StatusNotFound, fmt.Sprintf("there is no session %q: open it with ?image=NAME to boot one", id))
-				return
-			}
-			var err error
-			if sess, err = s.Start(id, image); err != nil {
-				code := http.StatusBadRequest
-				if errors.Is(err, ErrTooMany) {
-					code = http.StatusServiceUnavailable
-				}
-				s.errorPage(w, r, code, err.Error())
-				return
-			}
-			ok = true
-		}
-		if !ok {
-			http.Error(w, fmt.Sprintf("no session %q", id), http.StatusNotFound)
-			return
-		}
-		h(w, r, sess)
-	}
-}
-
-// handleNew boots ?image= in a session of a fresh random id.
-func (s *Server) handleNew(w http.ResponseWriter, r *http.Request) {
-	image := r.URL.Query().Get("image")
-	if image == "" {
-		s.errorPage(w, r, http.StatusBadRequest, "no image given")
-		return
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	id := hex.EncodeToString(b[:])
-	if _, err := s.Start(id, image); err != nil {
-		code := http.StatusBadRequest
-		if errors.Is(err, ErrTooMany) {
-			code = http.StatusServiceUnavailable
-		}
-		s.errorPage(w, r, code, err.Error())
-		return
-	}
-	http.Redirect(w, r, "/s/"+id, http.StatusSeeOther)
-}
-
 // acceptOptions: frames are compressed by the protocol itself; the origin
 // must be the server's own (coder/websocket's default), so other sites'
 // pages cannot drive a session.
 var acceptOptions = &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled}
 
 func (s *Server) handleWS(w http.ResponseWriter, r *http.Request, sess *Session) {
-	sess.wake()
+	if s.tooManyViewers(w, sess) {
+		return
+	}
 	c, err := websocket.Accept(w, r, acceptOptions)
 	if err != nil {
-		return // Accept answered the request
+		return // Accept answered the request (a cross-origin page, not a WebSocket)
 	}
+	sess.wake() // only a real viewer wakes a hibernated session
 	s.serveViewer(c, sess, r.URL.Query().Get("deflate") != "0", r.RemoteAddr)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"strings"
 	"testing"
@@ -17,6 +18,19 @@ import (
 	"github.com/do86/do86/pkg/display"
 	"github.com/do86/do86/pkg/display/web"
 )
+
+// startSession boots image as session id as the page does: a POST to
+// /api/sessions (a GET boots nothing).
+func startSession(t testing.TB, base, id, image string) (int, string) {
+	t.Helper()
+	resp, err := http.PostForm(base+"/api/sessions", neturl.Values{"id": {id}, "image": {image}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
 
 func get(t testing.TB, url string) (int, string) {
 	resp, err := http.Get(url)
@@ -54,6 +68,9 @@ func TestKeyframeThenExactDeltas(t *testing.T) {
 	r := newRig(t, web.Options{})
 	if code, body := get(t, r.hs.URL+"/s/exact?image=fake-exact"); code != 200 || !strings.Contains(body, `"/s/exact/ws"`) {
 		t.Fatalf("session page: %d\n%s", code, body)
+	}
+	if code, body := startSession(t, r.hs.URL, "exact", "fake-exact"); code != http.StatusCreated {
+		t.Fatalf("start: %d %s", code, body)
 	}
 	m := r.machine("fake-exact")
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -269,7 +286,7 @@ func TestLifecycle(t *testing.T) {
 	r.srv.Start("b", "fake-b")
 	ca := dialClient(t, r.wsURL("/s/a/ws"), false)
 	cb := dialClient(t, r.wsURL("/s/b/ws"), false)
-	code, body := get(t, r.hs.URL+"/s/c?image=fake-c")
+	code, body := startSession(t, r.hs.URL, "c", "fake-c")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "--max-sessions") {
 		t.Errorf("a third session: %d %q", code, body)
 	}
@@ -285,7 +302,7 @@ func TestLifecycle(t *testing.T) {
 	if code, body := get(t, r.hs.URL+"/s/b"); code != 200 || !strings.Contains(body, "fake-b") {
 		t.Errorf("the crashed session's page: %d", code)
 	}
-	if code, _ := get(t, r.hs.URL+"/s/c?image=fake-c"); code != 200 {
+	if code, _ := startSession(t, r.hs.URL, "c", "fake-c"); code != http.StatusCreated {
 		t.Errorf("a session in place of the crashed one: %d", code)
 	}
 
@@ -330,8 +347,8 @@ func TestLifecycle(t *testing.T) {
 func TestBootFailure(t *testing.T) {
 	r := newRig(t, web.Options{})
 	r.bootErr["fake-broken"] = errors.New("broken.img is a directory, not a disk image")
-	if code, _ := get(t, r.hs.URL+"/s/x?image=fake-broken"); code != 200 {
-		t.Fatalf("page: %d", code)
+	if code, _ := startSession(t, r.hs.URL, "x", "fake-broken"); code != http.StatusCreated {
+		t.Fatalf("start: %d", code)
 	}
 	cl := dialClient(t, r.wsURL("/s/x/ws"), false)
 	cl.waitFor("the failure", 5*time.Second, func() bool {

@@ -38,8 +38,16 @@
 
   const canInflate = typeof DecompressionStream === 'function' && params.get('deflate') !== '0';
 
+  // An access token in the page's address goes on to the page's own
+  // requests (the server also keeps it in a cookie).
+  const token = params.get('token');
+  function withToken(u) {
+    if (token) u.searchParams.set('token', token);
+    return u;
+  }
+
   function connect() {
-    const u = new URL(cfg.WS, location.href);
+    const u = withToken(new URL(cfg.WS, location.href));
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
     if (!canInflate) u.searchParams.set('deflate', '0');
     setStatus(retry ? 'reconnecting…' : 'connecting…');
@@ -429,6 +437,51 @@
     input.value = '';
   });
 
-  connect();
+  // ---- starting ---------------------------------------------------------
+
+  // A session that does not exist yet is booted by a POST from this page
+  // (a GET never starts a machine): at once when the user came from this
+  // server or typed the address (cfg.AutoStart), else on a click on Boot.
+  const startBox = $('start');
+  async function start() {
+    startBox.hidden = true;
+    setStatus('starting…');
+    showOverlay('starting ' + cfg.Image + '…', true);
+    try {
+      const resp = await fetch(withToken(new URL(cfg.Start, location.href)), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Accept': 'application/json' },
+        body: new URLSearchParams({ id: cfg.ID, image: cfg.Image }),
+      });
+      if (!resp.ok) {
+        const why = (await resp.text()).trim();
+        pub.errors.push('start: ' + resp.status + ' ' + why);
+        setStatus('not started', 'bad');
+        showOverlay('could not boot ' + cfg.Image + ': ' + why);
+        return;
+      }
+    } catch (err) {
+      pub.errors.push('start: ' + err);
+      setStatus('not started', 'bad');
+      showOverlay('could not boot ' + cfg.Image + ': ' + err);
+      return;
+    }
+    pub.started = true;
+    connect();
+    canvas.focus();
+  }
+  $('boot').addEventListener('click', start);
+
+  if (!cfg.Start) {
+    connect();
+  } else if (cfg.AutoStart) {
+    start();
+  } else {
+    $('start-text').textContent = 'Session ' + cfg.ID + ' is not running. Boot ' + cfg.Image + ' in it?';
+    startBox.hidden = false;
+    setStatus('not started');
+    pub.state = 'not started';
+  }
   canvas.focus();
 })();
