@@ -100,7 +100,7 @@ func startServer(t *testing.T, hub *display.Hub, in input.Sink, opts vnc.Options
 	if opts.Logf == nil {
 		opts.Logf = lb.logf
 	}
-	l, err := vnc.Listen("127.0.0.1:0")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -374,7 +374,7 @@ func TestSlowClientSeesLatestFrame(t *testing.T) {
 func TestServerClose(t *testing.T) {
 	hub := display.NewHub()
 	hub.Publish(desktop(32, 32, 1), nil, nil)
-	l, err := vnc.Listen("127.0.0.1:0")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
