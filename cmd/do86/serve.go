@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -220,7 +221,7 @@ func serve(ctx context.Context, f *serveFlags) error {
 			if err != nil {
 				return nil, err
 			}
-			cfg.Logger = cliLogger().With("image", image)
+			cfg.Logger = sessionLogger(ctx, image)
 			cfg.Serial, cfg.Engine = serial, engine
 			m, err := emu.New(cfg)
 			if err != nil {
@@ -280,6 +281,7 @@ func storeSnapshots(store *pager.Store) web.SnapshotFunc {
 		return func(ctx context.Context, serial io.Writer) (web.Machine, error) {
 			c := cfg
 			c.Serial = serial
+			c.Logger = sessionLogger(ctx, cfg.Name)
 			unpin, err := store.Pin() // one state of the store from record to pages
 			if err != nil {
 				return nil, err
@@ -311,7 +313,7 @@ func catalogImages(imageDir string) []web.Image {
 			size = st.Entry.Size
 		}
 		out = append(out, web.Image{Name: st.Name, Title: st.Title, OS: st.OS, Boot: st.Boot.String(),
-			Size: size, Cached: st.Where != images.Nowhere})
+			Size: size, Cached: st.Where != images.Nowhere, Where: whereWord(st.Where)})
 	}
 	return out
 }
@@ -354,4 +356,27 @@ func serveWeb(m *emu.Machine, f *runFlags, console *web.Console, name string) (s
 		srv.Close()
 		hs.Close()
 	}, nil
+}
+
+// whereWord says on the landing page where an image is.
+func whereWord(w images.Where) string {
+	switch w {
+	case images.InImageDir:
+		return "local (image directory)"
+	case images.InCache:
+		return "cached"
+	case images.BuiltIn:
+		return "built in"
+	}
+	return "download first"
+}
+
+// sessionLogger is the logger of a serve session's machine: the command's,
+// naming the session and its image.
+func sessionLogger(ctx context.Context, image string) *slog.Logger {
+	l := cliLogger().With("image", image)
+	if id := web.SessionID(ctx); id != "" {
+		l = l.With("session", id)
+	}
+	return l
 }

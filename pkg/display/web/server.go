@@ -95,6 +95,9 @@ type Image struct {
 	Boot   string // floppy, cdrom, disk, multiboot, ...
 	Size   int64  // bytes, 0 when not known
 	Cached bool   // present locally: no download before it boots
+	// Where says where it is for people: "in the image directory",
+	// "cached", "built in", or how it will be had ("download first").
+	Where string
 }
 
 func (o *Options) defaults() {

@@ -108,7 +108,7 @@ func newSession(parent context.Context, id, image string, scrollback int, logf f
 		ready: make(chan struct{}), done: make(chan struct{}), wakeC: make(chan struct{}, 1), inputs: make(chan func(Machine), 256),
 		state: StateBooting, viewers: map[*viewer]struct{}{}, watchers: map[chan struct{}]struct{}{}}
 	s.idleSince = s.created
-	s.life, s.endLife = context.WithCancel(parent)
+	s.life, s.endLife = context.WithCancel(context.WithValue(parent, sessionKey{}, id))
 	s.run, s.stopRun = context.WithCancel(s.life)
 	return s
 }
@@ -459,3 +459,13 @@ func (s *Session) Stats() SessionStats {
 
 // String is for logs.
 func (s *Session) String() string { return fmt.Sprintf("session %s (%s)", s.id, s.image) }
+
+type sessionKey struct{}
+
+// SessionID returns the id of the session whose machine ctx builds: the
+// context a BootFunc or ResumeFunc is given carries it ("" otherwise), so
+// that a machine's logs can name their session.
+func SessionID(ctx context.Context) string {
+	id, _ := ctx.Value(sessionKey{}).(string)
+	return id
+}

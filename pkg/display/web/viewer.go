@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"sync/atomic"
 	"time"
 
@@ -102,6 +103,9 @@ func (srv *Server) serveViewer(c *websocket.Conn, sess *Session, deflate bool, r
 		w.writeJSON(wctx, stateMsg{Type: "state", State: st, Reason: reason})
 		stop()
 		c.Close(websocket.StatusGoingAway, trimReason("session ended: "+reason))
+	case normalClose(err):
+		srv.logf("session %s: viewer %d (%s) left", sess.id, v.id, remote)
+		c.CloseNow()
 	default:
 		srv.logf("session %s: viewer %d (%s) left: %v", sess.id, v.id, remote, err)
 		c.CloseNow()
@@ -399,4 +403,15 @@ func (w *wsViewer) write(ctx context.Context, typ websocket.MessageType, b []byt
 	}
 	w.v.bytes.Add(uint64(len(b)))
 	return nil
+}
+
+// normalClose reports whether a viewer's connection ended as browsers end
+// them: the tab closed or navigated away (a close frame saying so, or the
+// connection's context ended), which is no error worth logging.
+func normalClose(err error) bool {
+	switch websocket.CloseStatus(err) {
+	case websocket.StatusNormalClosure, websocket.StatusGoingAway, websocket.StatusNoStatusRcvd:
+		return true
+	}
+	return err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF)
 }
