@@ -131,7 +131,7 @@ type Assert struct {
 	Not     bool           // the condition must not hold
 	Re      *regexp.Regexp // serial and text
 	Screen  Screen         // screen
-	Message string         // replaces the failure's own message ("" for none)
+	Message string         // the failure's first line, before its own message ("" for none)
 }
 
 // Run checks (Session.AssertSerial, AssertText, AssertScreen); a false
@@ -147,7 +147,7 @@ func (a Assert) Run(ctx context.Context, s *Session) error {
 		err = s.AssertScreen(ctx, a.Screen, a.Not)
 	}
 	if a.Message != "" && IsFailure(err) {
-		return &Failure{Msg: a.Message + " (" + err.Error() + ")"}
+		return &Failure{Msg: a.Message + "\n" + err.Error()}
 	}
 	return err
 }

@@ -66,9 +66,8 @@ func severity(st Status) string {
 }
 
 // tapEscape keeps a description on one line and its '#' from starting a
-// directive.
+// directive (backslashes stay as written, for people to read).
 func tapEscape(s string) string {
-	s = strings.ReplaceAll(s, "\\", "\\\\")
 	s = strings.ReplaceAll(s, "#", "\\#")
 	return strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\r' {
@@ -92,10 +91,10 @@ func yamlQuote(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// printable replaces control characters (a guest's escape sequences) by
-// U+FFFD in reports.
+// printable replaces control characters but tab and newline (a guest's
+// escape sequences) by U+FFFD in reports.
 func printable(r rune) rune {
-	if r < 0x20 && r != '\t' || r == 0x7f {
+	if r < 0x20 && r != '\t' && r != '\n' || r == 0x7f {
 		return '\uFFFD'
 	}
 	return r

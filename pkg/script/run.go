@@ -3,6 +3,7 @@ package script
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/do86/do86/pkg/emu"
@@ -131,6 +132,11 @@ func (s *Session) step(ctx context.Context, st Step) error {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	err := st.Action.Run(ctx, s)
+	if err != nil && errors.Is(err, context.Canceled) {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			return fmt.Errorf("stopped: %w", cause)
+		}
+	}
 	if err != nil && !IsFailure(err) && errors.Is(err, context.DeadlineExceeded) {
 		// A step that is no wait ran out of time (the machine did not take
 		// the work): a failure of the step, not of the harness.
