@@ -46,10 +46,11 @@
 //	wait text RE [timeout=D]
 //	    The text-mode screen (rows joined by newlines, trailing blanks
 //	    trimmed) matches RE; a graphics mode never matches.
-//	wait screen FILE.png [tolerance=T] [region=X,Y,W,H] [timeout=D]
+//	wait screen FILE.png [tolerance=T] [region=X,Y,W,H | at=X,Y] [timeout=D]
 //	    The screen is the size of the PNG and its mean RGB difference from it
 //	    (0-255) is at most T (default 8), compared within the region only
-//	    when one is given.
+//	    when one is given. With at=X,Y the PNG is a piece of the screen (a
+//	    window, a button) whose top-left corner is at X,Y.
 //	wait poweroff [timeout=D]
 //	    The guest turns the machine off.
 //	sleep DURATION
@@ -82,7 +83,8 @@
 //	assert not serial|text|screen ARGS... [MESSAGE]
 //	    Check at once, without waiting: the COM1 output since the start (or
 //	    the last restore) contains a match of RE; the text screen matches RE;
-//	    the screen matches FILE.png (tolerance= and region= as for wait). A
+//	    the screen matches FILE.png (tolerance=, region= and at= as for
+//	    wait). A
 //	    false assertion fails the step with MESSAGE when one is given.
 //	poweroff
 //	    Stop the machine (pulling the plug); steps after it are errors.

@@ -347,6 +347,17 @@ func (p *parser) screen(a *stepArgs) (Screen, error) {
 		}
 		sc.Tolerance = v
 	}
+	if at, ok := a.opt("at"); ok {
+		var x, y int
+		n, err := fmt.Sscanf(at, "%d,%d", &x, &y)
+		if err != nil || n != 2 || x < 0 || y < 0 || fmt.Sprintf("%d,%d", x, y) != at {
+			return Screen{}, fmt.Errorf("at=%s: want X,Y in pixels, where the picture's top-left corner is on the screen", at)
+		}
+		if _, both := a.opts["region"]; both {
+			return Screen{}, fmt.Errorf("%s: at= and region= exclude each other (a piece of the screen is compared whole)", a.cmd)
+		}
+		sc.Piece, sc.At = true, image.Pt(x, y)
+	}
 	if r, ok := a.opt("region"); ok {
 		var x, y, w, h int
 		n, err := fmt.Sscanf(r, "%d,%d,%d,%d", &x, &y, &w, &h)

@@ -69,9 +69,10 @@ func (p *RelativePointer) PointAt(ctx context.Context, x, y, w, h int, buttons u
 	}
 	if !p.known {
 		// Into the corner with the buttons as they are: twice as far as
-		// the screen is large, in the largest motions a packet carries.
-		for n := 2*((max(w, h)+254)/255) + 2; n > 0; n-- {
-			p.Sink.Mouse(-255, -255, 0, p.buttons)
+		// the screen is large, in motions of 100 counts (KolibriOS
+		// mishandles those over 127, which a PS/2 packet could carry).
+		for n := 2*((max(w, h)+99)/100) + 2; n > 0; n-- {
+			p.Sink.Mouse(-100, -100, 0, p.buttons)
 			if err := pause(); err != nil {
 				return err
 			}

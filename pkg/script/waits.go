@@ -121,11 +121,16 @@ func (s *Session) screenNow() string {
 }
 
 // Screen is a picture to wait for or assert: Want compared with the screen
-// by display.MeanDifference, within Region when it is not empty.
+// by display.MeanDifference (the mean difference of the RGB channels, 0 to
+// 255, at most Tolerance), within Region when it is not empty. With Piece,
+// Want is a piece of the screen (a window, a button) whose top-left corner
+// is at At.
 type Screen struct {
 	Want      *image.RGBA
 	Tolerance float64
 	Region    image.Rectangle
+	Piece     bool
+	At        image.Point
 	Name      string // for messages (the PNG's file name)
 }
 
@@ -133,6 +138,13 @@ type Screen struct {
 func (p Screen) difference(img *image.RGBA) (float64, error) {
 	if img == nil {
 		return 0, errors.New("nothing shown yet")
+	}
+	if p.Piece {
+		r := p.Want.Rect.Sub(p.Want.Rect.Min).Add(p.At)
+		if !r.In(img.Rect) {
+			return 0, fmt.Errorf("the screen is %dx%d: %s at %d,%d does not fit on it", img.Rect.Dx(), img.Rect.Dy(), p.name(), p.At.X, p.At.Y)
+		}
+		return display.MeanDifference(img.SubImage(r), p.Want)
 	}
 	if img.Rect.Size() != p.Want.Rect.Size() {
 		return 0, fmt.Errorf("the screen is %dx%d, %s is %dx%d", img.Rect.Dx(), img.Rect.Dy(), p.name(), p.Want.Rect.Dx(), p.Want.Rect.Dy())
@@ -158,9 +170,7 @@ func (s *Session) WaitScreen(ctx context.Context, p Screen) error {
 	}
 	ctx, cancel, d := s.within(ctx)
 	defer cancel()
-	err := s.m.Wait(ctx, func(matched func()) func() {
-		return s.m.WatchScreen(p.Want, p.Tolerance, p.Region, matched)
-	})
+	err := s.m.Wait(ctx, func(matched func()) func() { return s.watchScreen(p, matched) })
 	switch {
 	case err == nil:
 		return nil
@@ -180,6 +190,27 @@ func (s *Session) WaitScreen(ctx context.Context, p Screen) error {
 		}
 	}
 	return timedOut(ctx, d, "the screen did not match "+p.name(), why)
+}
+
+// screenCompareEvery is how often a screen wait compares pictures (a
+// comparison of a whole screen costs a millisecond or two).
+const screenCompareEvery = 200 * time.Millisecond
+
+// watchScreen calls matched once, on the emulation goroutine, when the
+// screen matches p.
+func (s *Session) watchScreen(p Screen, matched func()) (stop func()) {
+	var fired bool // emulation goroutine only
+	var last time.Time
+	return s.m.OnFrame(func(f *display.Frame, _ *display.TextScreen) {
+		if fired || time.Since(last) < screenCompareEvery {
+			return
+		}
+		last = time.Now()
+		if d, err := p.difference(display.FrameImage(f)); err == nil && d <= p.Tolerance {
+			fired = true
+			matched()
+		}
+	})
 }
 
 // WaitPowerOff waits until the guest turns the machine off.
