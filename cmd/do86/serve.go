@@ -36,6 +36,7 @@ type serveFlags struct {
 	imageDir    string
 	allowFiles  bool
 	jit         bool
+	control     string
 }
 
 func newServeCmd() *cobra.Command {
@@ -64,7 +65,13 @@ before it is ready boot as usual.
 
 With --allow-files, ?image= may also be the absolute path of an image file on
 this computer: use it only where the server is yours alone (the default listen
-address is loopback).`,
+address is loopback).
+
+--control-token TOKEN (or $DO86_CONTROL_TOKEN) turns on each session's JSON
+control endpoint, POST /s/ID/control with "Authorization: Bearer TOKEN": type,
+key, mouse, serial, serial-read, screenshot, snapshot, record, query-status
+(pkg/display/web/PROTOCOL.md). The session page's Record button records the
+screen as an animated PNG.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return serve(cmd.Context(), f)
@@ -80,6 +87,7 @@ address is loopback).`,
 	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
 	fl.BoolVar(&f.allowFiles, "allow-files", false, "let ?image= name an image file by absolute path")
 	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly")
+	fl.StringVar(&f.control, "control-token", "", "turn on the JSON control endpoint of sessions (/s/ID/control) for requests bearing TOKEN (or $DO86_CONTROL_TOKEN)")
 	return cmd
 }
 
@@ -212,6 +220,7 @@ func serve(ctx context.Context, f *serveFlags) error {
 		Idle:           f.idle,
 		MaxSessions:    f.maxSessions,
 		Logf:           logf,
+		ControlToken:   controlToken(f.control),
 	})
 	defer srv.Close()
 	l, err := net.Listen("tcp", addr)
@@ -322,4 +331,12 @@ func serveWeb(m *emu.Machine, f *runFlags, console *web.Console, name string) (s
 		srv.Close()
 		hs.Close()
 	}, nil
+}
+
+// controlToken is --control-token, else $DO86_CONTROL_TOKEN.
+func controlToken(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return os.Getenv("DO86_CONTROL_TOKEN")
 }

@@ -97,10 +97,10 @@
 //
 // # Pointer
 //
-// Mouse steps go through a Pointer, which puts the guest's pointer at a
+// Mouse steps go through an input.Pointer, which puts the guest's pointer at a
 // point of the screen. The default moves a relative (PS/2) mouse: it first
 // pushes the pointer into the top-left corner, then moves it in small,
 // paced steps, which a guest that does not accelerate small motion follows
 // exactly. An absolute pointing device (a USB tablet) makes this exact in
-// every guest; Options.Pointer selects another Pointer.
+// every guest; Options.Pointer selects another input.Pointer.
 package script

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/do86/do86/pkg/emu"
+	"github.com/do86/do86/pkg/input"
 	"github.com/do86/do86/pkg/pager"
 )
 
@@ -30,9 +31,9 @@ type Options struct {
 	// Dir is where relative file names (screenshots) are (default: the
 	// current directory).
 	Dir string
-	// Pointer makes the Pointer of the mouse methods (default
-	// NewRelativePointer).
-	Pointer func(m *emu.Machine) Pointer
+	// Pointer makes the pointer of the mouse methods (default
+	// input.NewRelativePointer).
+	Pointer func(m *emu.Machine) input.Pointer
 	// Run runs the machine until ctx ends, on a goroutine of the session
 	// (default m.Run). A front end gives its own to show the screen
 	// meanwhile; it must return Run's error.
@@ -49,7 +50,7 @@ type Session struct {
 	m       *emu.Machine
 	opts    Options
 	serial  *serialLog
-	pointer Pointer
+	pointer input.Pointer
 	held    uint8 // the mouse buttons held
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -90,7 +91,7 @@ func Start(cfg emu.Config, opts Options) (*Session, error) {
 	if opts.Pointer != nil {
 		s.pointer = opts.Pointer(m)
 	} else {
-		s.pointer = NewRelativePointer(m)
+		s.pointer = input.NewRelativePointer(m)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
