@@ -88,8 +88,8 @@ move|click|down|up, screenshot, save, restore, assert, sleep, timeout,
 poweroff — each step's outcome and time printed as TAP on stdout as it ends,
 the run ending with the script (the machine is then stopped). --report FILE
 writes a JUnit XML report (a testcase a step; a failed step is a <failure>
-naming its line); when a step fails, the screen (FILE-screen.png) and the
-COM1 output (FILE-serial.log) are kept beside it. --timeout bounds the whole
+naming its line); when a step fails, the screen and the COM1 output are kept
+beside it (--report out/junit.xml: out/junit-screen.png, out/junit-serial.log). --timeout bounds the whole
 script; save and restore steps use the snapshot --store. --record FILE.png
 writes the screen as an animated PNG with the real timing (only the changed
 parts of changed frames, at most 10 a second).

@@ -167,7 +167,7 @@ func args(raw json.RawMessage, v any) error {
 }
 
 // controlCommands lists the commands, for query-commands and errors.
-var controlCommands = []string{"query-status", "query-commands", "type", "key", "mouse", "serial", "serial-read", "screenshot", "snapshot", "record"}
+var controlCommands = []string{"query-status", "query-commands", "type", "key", "mouse", "serial", "serial-read", "screenshot", "text", "snapshot", "record"}
 
 // execute runs one command on sess.
 func (s *Server) execute(ctx context.Context, sess *Session, req controlRequest) (any, error) {
@@ -194,6 +194,19 @@ func (s *Server) execute(ctx context.Context, sess *Session, req controlRequest)
 			return nil, err
 		}
 		return map[string]any{"width": f.Rect.Dx(), "height": f.Rect.Dy(), "png": base64.StdEncoding.EncodeToString(b.Bytes())}, nil
+	case "text":
+		hub, _ := sess.screen()
+		out := map[string]any{"text": nil}
+		if hub != nil {
+			sub := hub.Subscribe()
+			sub.Read(func(u display.Update) {
+				if t := u.Text; t != nil {
+					out["text"], out["cols"], out["rows"] = t.String(), t.Cols, t.Rows
+				}
+			})
+			sub.Close()
+		}
+		return out, nil
 	case "record":
 		var a struct {
 			Action string `json:"action"`
