@@ -66,7 +66,7 @@ func TestParseSteps(t *testing.T) {
 		"restore booted\n"+
 		`assert text 'COMMAND +COM' "COMMAND.COM is missing"`+"\n"+
 		"assert not serial panic message='the kernel panicked'\n"+
-		"assert screen desk.png tolerance=0\n"+
+		"assert screen desk.png tolerance=0 at=100,200\n"+
 		"sleep 1.5s\n"+
 		"poweroff # the end\n")
 	type want struct {
@@ -94,7 +94,7 @@ func TestParseSteps(t *testing.T) {
 			script.Assert{What: "text", Re: regexp.MustCompile(`COMMAND +COM`), Message: "COMMAND.COM is missing"}},
 		{18, "assert not serial panic message='the kernel panicked'", 90 * time.Second,
 			script.Assert{What: "serial", Not: true, Re: regexp.MustCompile(`panic`), Message: "the kernel panicked"}},
-		{19, "assert screen desk.png tolerance=0", 90 * time.Second, nil},
+		{19, "assert screen desk.png tolerance=0 at=100,200", 90 * time.Second, nil},
 		{20, "sleep 1.5s", 1500*time.Millisecond + 90*time.Second, script.Sleep{Duration: 1500 * time.Millisecond}},
 		{21, "poweroff", 90 * time.Second, script.PowerOff{}},
 	}
@@ -118,7 +118,7 @@ func TestParseSteps(t *testing.T) {
 		t.Errorf("wait screen: %+v", ws6)
 	}
 	as := sc.Steps[15].Action.(script.Assert)
-	if as.What != "screen" || as.Screen.Tolerance != 0 || !as.Screen.Region.Empty() {
+	if as.What != "screen" || as.Screen.Tolerance != 0 || !as.Screen.Region.Empty() || !as.Screen.Piece || as.Screen.At != image.Pt(100, 200) {
 		t.Errorf("assert screen: %+v", as)
 	}
 	if got := sc.Steps[0].String(); got != `line 4: wait text 'A:\>'` {
@@ -179,6 +179,9 @@ func TestParseErrors(t *testing.T) {
 		{"wait screen small.png region=0,0,9,9", "t.do86:1: region=0,0,9,9 is not inside small.png (8x8)"},
 		{"wait screen small.png region=1,2,3", "t.do86:1: region=1,2,3: want X,Y,W,H"},
 		{"wait screen small.png region=0,0,0,4", "t.do86:1: region=0,0,0,4: want X,Y,W,H"},
+		{"wait screen small.png at=1", "t.do86:1: at=1: want X,Y in pixels"},
+		{"wait screen small.png at=-1,2", "t.do86:1: at=-1,2: want X,Y in pixels"},
+		{"wait screen small.png at=1,2 region=0,0,2,2", "t.do86:1: wait screen: at= and region= exclude each other"},
 		{"mouse jump 1 2", "t.do86:1: mouse jump: want mouse move, click, down or up"},
 		{"mouse click 1", "t.do86:1: mouse click: Y is missing"},
 		{"mouse click -1 2", `t.do86:1: mouse click: X "-1" is not a number ≥ 0`},
