@@ -257,3 +257,53 @@ screenshot never.png
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestScriptSuite runs a suite: FreeDOS boots once and is saved, and three
+// tests start from the snapshot; the one that fails skips only its own
+// remaining steps.
+func TestScriptSuite(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	sc := writeScript(t, dir, "suite.do86", `timeout 120s
+wait text 'A:\\>'
+save booted
+
+test echo
+restore booted
+type "echo suite-one\n"
+wait text '(?m)^suite-one'
+
+test a wrong version
+restore booted
+type "ver\n"
+wait text 'FreeCom version 9' timeout=5s
+assert text 'never checked'
+
+test the listing after a restore
+restore booted
+assert not text 'suite-one'       # the first test's output is gone
+type "dir\n"
+wait text 'bytes free'
+`)
+	report := filepath.Join(dir, "junit.xml")
+	r := do86(t, 240*time.Second, "run", testenv.Image(t, "freedos722.img"), "--script", sc, "--report", report,
+		"--store", filepath.Join(dir, "store.db"))
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3\nstdout:\n%s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"ok 5 - echo: line 8: wait text '(?m)^suite-one'",
+		"not ok 8 - a wrong version: line 13: wait text 'FreeCom version 9' timeout=5s",
+		"ok 9 - a wrong version: line 14: assert text 'never checked' # SKIP",
+		"ok 10 - the listing after a restore: line 17: restore booted (",
+		"ok 11 - the listing after a restore: line 18: assert not text 'suite-one'",
+		"ok 13 - the listing after a restore: line 20: wait text 'bytes free' (",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if j := readJUnit(t, report); j.Tests != 13 || j.Failures != 1 || j.Skipped != 1 {
+		t.Errorf("report: %d tests, %d failures, %d skipped; want 13, 1, 1", j.Tests, j.Failures, j.Skipped)
+	}
+}

@@ -36,6 +36,12 @@
 //
 // # Steps
 //
+//	test NAME...
+//	    The steps after this line, up to the next test line, are the test
+//	    NAME (the rest of the line). A step that fails skips the rest of its
+//	    test only; the next test runs. The steps before the first test are
+//	    the setup: a failure there skips everything. Tests usually start
+//	    with a restore of a snapshot the setup saved.
 //	timeout DURATION
 //	    Waits after this line give up after DURATION (initially 60s; a step's
 //	    own timeout= option overrides it for that step).
@@ -92,8 +98,26 @@
 // A step fails when its condition is not met (a wait that timed out, an
 // assertion that did not hold, a machine that stopped while a wait was
 // on); it errs when it could not be carried out (a missing snapshot, a file
-// that cannot be written). The first failure or error ends the run; the
-// steps after it are reported as skipped.
+// that cannot be written). A failure or error skips the rest of its test
+// (everything, in the setup or when the core crashed); skipped steps are
+// reported as such.
+//
+// A suite boots once and starts each test from a snapshot:
+//
+//	timeout 2m
+//	wait text 'A:\>'
+//	save booted
+//
+//	test the listing
+//	restore booted
+//	type "dir\n"
+//	wait text 'bytes free'
+//
+//	test the shell's version
+//	restore booted
+//	type "ver\n"
+//	wait text 'FreeCom version'
+
 //
 // # Pointer
 //

@@ -145,5 +145,5 @@ mouse click 237 27 count=2
 	// line 3: wait serial 'login: ' (at most 1m30s)
 	// line 4: send "root\n" (at most 1m30s)
 	// line 5: mouse click 237 27 count=2 (at most 1m30s)
-	// typo.do86:2: unknown step "wiat" (did you mean wait?); steps: timeout, wait, sleep, type, key, send, mouse, screenshot, save, restore, assert, poweroff
+	// typo.do86:2: unknown step "wiat" (did you mean wait?); steps: test, timeout, wait, sleep, type, key, send, mouse, screenshot, save, restore, assert, poweroff
 }

@@ -31,14 +31,21 @@ type Step struct {
 	Source  string        // the line as written, without its comment
 	Timeout time.Duration // how long the step may take (its timeout= option, else the timeout line before it)
 	Action  Action
+	// Test names the test the step belongs to (the test line before it);
+	// "" for the steps before the first test (the setup).
+	Test string
 }
 
-// String names the step in reports: its line and source.
+// String names the step in reports: its test, line and source.
 func (st Step) String() string {
-	if st.Line == 0 {
-		return st.Source
+	s := st.Source
+	if st.Line > 0 {
+		s = fmt.Sprintf("line %d: %s", st.Line, st.Source)
 	}
-	return fmt.Sprintf("line %d: %s", st.Line, st.Source)
+	if st.Test != "" {
+		s = st.Test + ": " + s
+	}
+	return s
 }
 
 // MaxScriptSize bounds a script file: scripts are written by hand.
@@ -79,11 +86,12 @@ func Parse(r io.Reader, name, dir string) (*Script, error) {
 		return nil, fmt.Errorf("%s: not UTF-8 text: not a script", name)
 	}
 	text := strings.TrimPrefix(string(data), "\uFEFF")
-	p := parser{file: name, dir: dir, timeout: DefaultTimeout}
+	p := parser{file: name, dir: dir, timeout: DefaultTimeout, tests: map[string]int{}}
 	sc := &Script{Name: name}
 	var errs []error
 	for i, line := range strings.Split(text, "\n") {
 		line = strings.TrimRight(line, "\r")
+		p.lineNo = i + 1
 		st, err := p.line(line)
 		if err != nil {
 			errs = append(errs, &LineError{File: name, Line: i + 1, Msg: err.Error()})
@@ -95,6 +103,7 @@ func Parse(r io.Reader, name, dir string) (*Script, error) {
 		}
 		if st != nil {
 			st.Line = i + 1
+			st.Test = p.test
 			sc.Steps = append(sc.Steps, *st)
 		}
 	}
@@ -108,10 +117,13 @@ func Parse(r io.Reader, name, dir string) (*Script, error) {
 type parser struct {
 	file, dir string
 	timeout   time.Duration
+	test      string         // the test of the lines after a test line
+	tests     map[string]int // the line of each test's name
+	lineNo    int
 }
 
 // commands lists the first words of steps, for suggestions.
-var commands = []string{"timeout", "wait", "sleep", "type", "key", "send", "mouse", "screenshot", "save", "restore", "assert", "poweroff"}
+var commands = []string{"test", "timeout", "wait", "sleep", "type", "key", "send", "mouse", "screenshot", "save", "restore", "assert", "poweroff"}
 
 // line parses one line: nil for a blank line, a comment or a setting.
 func (p *parser) line(line string) (*Step, error) {
@@ -138,6 +150,16 @@ func (p *parser) line(line string) (*Step, error) {
 	st := &Step{Source: sourceOf(line), Timeout: p.timeout}
 	a := &stepArgs{cmd: cmd, args: args, opts: opts}
 	switch cmd {
+	case "test":
+		if len(args) == 0 || len(opts) > 0 {
+			return nil, errors.New("test: NAME is missing (test takes a name, the rest of the line)")
+		}
+		name := strings.Join(args, " ")
+		if l, dup := p.tests[name]; dup {
+			return nil, fmt.Errorf("test %q is named on line %d already: give each test its own name", name, l)
+		}
+		p.tests[name], p.test = p.lineNo, name
+		return nil, nil
 	case "timeout":
 		d, err := a.duration("DURATION")
 		if err == nil {

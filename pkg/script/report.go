@@ -30,7 +30,7 @@ func (t *TAP) Step(r StepResult) {
 	case Passed:
 		fmt.Fprintf(t.w, "ok %d - %s (%s)\n", n, desc, seconds(r.Duration))
 	case Skipped:
-		fmt.Fprintf(t.w, "ok %d - %s # SKIP a step before it did not pass\n", n, desc)
+		fmt.Fprintf(t.w, "ok %d - %s # SKIP %s\n", n, desc, skipReason)
 	default:
 		fmt.Fprintf(t.w, "not ok %d - %s (%s)\n", n, desc, seconds(r.Duration))
 		fmt.Fprintf(t.w, "  ---\n  message: %s\n  severity: %s\n", yamlQuote(r.Err.Error()), severity(r.Status))
@@ -48,6 +48,10 @@ func (t *TAP) End(res *Result) {
 		fmt.Fprintf(t.w, "# kept %s\n", a)
 	}
 }
+
+// skipReason says why a step was skipped: a step before it in its test,
+// or in the setup, failed or erred.
+const skipReason = "a step before it did not pass"
 
 // summary counts a run's steps: "5 passed, 1 failed, 2 skipped".
 func summary(res *Result) string {
@@ -182,7 +186,7 @@ func WriteJUnit(w io.Writer, runs ...*Result) error {
 					c.SystemOut += "[[ATTACHMENT|" + a + "]]\n"
 				}
 			case Skipped:
-				c.Skipped = &junitSkipped{Message: "not run: a step before it did not pass"}
+				c.Skipped = &junitSkipped{Message: "not run: " + skipReason}
 				su.Skipped++
 			}
 			su.Cases = append(su.Cases, c)

@@ -92,16 +92,22 @@ func (r *Result) Crashed() bool {
 }
 
 // Run runs the script's steps in order, each bounded by its Timeout (the
-// session's when 0), until one fails or errs; the steps after it are
-// skipped. progress, when not nil, is called with each step's result as
-// it is known (the skipped ones at the end). ctx ending stops the run: the
-// step that was running errs with ctx's error.
+// session's when 0). A step that fails or errs skips the rest of its test
+// (Step.Test), and the next test runs; in the setup (the steps before the
+// first test) it skips everything, as does a crash of the core or the end
+// of ctx. progress, when not nil, is called with each step's result as it
+// is known. ctx ending stops the run: the step that was running errs with
+// ctx's error.
 func (s *Session) Run(ctx context.Context, sc *Script, progress func(StepResult)) *Result {
 	res := &Result{Script: sc, Start: time.Now()}
-	stop := false
+	stopAll := false
+	skipTest, skipping := "", false
 	for i, st := range sc.Steps {
 		r := StepResult{Index: i, Step: st, Status: Skipped}
-		if !stop {
+		if skipping && st.Test != skipTest {
+			skipping = false // the next test
+		}
+		if !stopAll && !skipping {
 			r.Start = time.Now()
 			r.Err = s.step(ctx, st)
 			r.Duration = time.Since(r.Start)
@@ -109,9 +115,13 @@ func (s *Session) Run(ctx context.Context, sc *Script, progress func(StepResult)
 			case r.Err == nil:
 				r.Status = Passed
 			case IsFailure(r.Err):
-				r.Status, stop = Failed, true
+				r.Status = Failed
 			default:
-				r.Status, stop = Errored, true
+				r.Status = Errored
+			}
+			if r.Err != nil {
+				skipTest, skipping = st.Test, true
+				stopAll = st.Test == "" || errors.Is(r.Err, emu.ErrCrash) || ctx.Err() != nil
 			}
 		}
 		res.Steps = append(res.Steps, r)
