@@ -117,7 +117,6 @@
 //	restore booted
 //	type "ver\n"
 //	wait text 'FreeCom version'
-
 //
 // # Pointer
 //
