@@ -29,6 +29,11 @@ type RelativePointer struct {
 	Sink     Sink
 	Step     int           // most counts a motion (default 4)
 	Interval time.Duration // between motions (default 8 ms)
+	// Settle, when set, returns once the Sink has handed the last motion
+	// to the mouse (a machine's Exec): Interval then starts, so motions
+	// that waited together in the Sink's queue never reach the mouse in
+	// one burst.
+	Settle func(ctx context.Context) error
 
 	known   bool
 	x, y    int
@@ -56,6 +61,11 @@ func (p *RelativePointer) PointAt(ctx context.Context, x, y, w, h int, buttons u
 		interval = 8 * time.Millisecond
 	}
 	pause := func() error {
+		if p.Settle != nil {
+			if err := p.Settle(ctx); err != nil {
+				return err
+			}
+		}
 		t := time.NewTimer(interval)
 		defer t.Stop()
 		select {

@@ -91,7 +91,9 @@ func Start(cfg emu.Config, opts Options) (*Session, error) {
 	if opts.Pointer != nil {
 		s.pointer = opts.Pointer(m)
 	} else {
-		s.pointer = input.NewRelativePointer(m)
+		rp := input.NewRelativePointer(m)
+		rp.Settle = func(ctx context.Context) error { return m.Exec(ctx, func() {}) }
+		s.pointer = rp
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel

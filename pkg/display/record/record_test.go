@@ -218,7 +218,9 @@ func TestRecorder(t *testing.T) {
 			}
 		}
 	}
-	if total > elapsed || total < elapsed-time.Duration(len(frames))*5*time.Millisecond-50*time.Millisecond {
+	// The delays run from the first capture to Close: within the test's
+	// time, and most of it (units wrong by a factor would be far off).
+	if total > elapsed || total < elapsed/2 {
 		t.Errorf("delays add up to %v, the recording took %v", total, elapsed)
 	}
 	if frames[1].delay < 100*time.Millisecond {
