@@ -61,6 +61,9 @@ func (p *RelativePointer) PointAt(ctx context.Context, x, y, w, h int, buttons u
 		interval = 8 * time.Millisecond
 	}
 	pause := func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if p.Settle != nil {
 			if err := p.Settle(ctx); err != nil {
 				return err
