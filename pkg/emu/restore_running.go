@@ -16,11 +16,8 @@ import (
 // error the machine may be half restored: restore another snapshot, reset
 // or close it.
 func (m *Machine) RestoreSnapshot(ctx context.Context, store *pager.Store, name string) error {
-	snap, err := store.Load(name)
+	snap, err := store.Load(name) // its media, checked before anything changes
 	if err != nil {
-		return err
-	}
-	if err := checkVersion(name, snap); err != nil {
 		return err
 	}
 	var rerr error
@@ -37,7 +34,7 @@ func (m *Machine) RestoreSnapshot(ctx context.Context, store *pager.Store, name 
 		}
 		m.media = c.media
 		m.keys = m.keys[:0]
-		rerr = m.restore(store, name, snap)
+		rerr = m.Restore(store, name)
 	}); err != nil {
 		return err
 	}
