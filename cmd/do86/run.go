@@ -64,6 +64,9 @@ type runFlags struct {
 	clock         string
 	cpuProfile    string
 	stats         bool
+	script        string
+	report        string
+	record        string
 }
 
 func newRunCmd() *cobra.Command {
@@ -83,9 +86,23 @@ Guest writes to disks go to an overlay (in memory, or --overlay FILE) unless
 NAME exists, unless --force); --resume NAME continues one with the media it
 was made with, found again by path or catalog name and checked by content.
 
+--script FILE runs a test script (see README's "Testing your OS with do86"):
+one step a line — wait serial|text|screen|poweroff, type, key, send, mouse
+move|click|down|up, screenshot, save, restore, assert, sleep, timeout,
+poweroff — each step's outcome and time printed as TAP on stdout as it ends,
+the run ending with the script (the machine is then stopped). --report FILE
+writes a JUnit XML report (a testcase a step; a failed step is a <failure>
+naming its line); when a step fails, the screen and the COM1 output are kept
+beside it (--report out/junit.xml: out/junit-screen.png, out/junit-serial.log). --timeout bounds the whole
+script; save and restore steps use the snapshot --store. --record FILE.png
+writes the screen as an animated PNG with the real timing (only the changed
+parts of changed frames, at most 10 a second).
+
 Exit codes: 0 the VM stopped as asked (timeout, an --until matched, the guest
-powered off, the user quit); 1 an error; 3 an --until condition was not met
-before --timeout; 4 the CPU core crashed.`,
+powered off, the user quit) or every step of the --script passed; 1 an error
+(also a script step that could not be carried out); 3 an --until condition
+was not met before --timeout, or a script step failed (a wait timed out, an
+assertion did not hold); 4 the CPU core crashed.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVM(cmd.Context(), f, args)
@@ -133,6 +150,9 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.vncPassword, "vnc-password", "", "VNC password (or $DO86_VNC_PASSWORD); none: no authentication")
 	addWebAccessFlags(fl, &f.access)
 	fl.StringVar(&f.web, "web", "", "also serve this VM to browsers at ADDR (page at /, noVNC at /websockify)")
+	fl.StringVar(&f.script, "script", "", "run the test script FILE (steps: see --help above), print TAP, exit 3 when a step fails")
+	fl.StringVar(&f.report, "report", "", "write the --script run's JUnit XML report to FILE (a failure keeps FILE-screen.png and FILE-serial.log)")
+	fl.StringVar(&f.record, "record", "", "record the screen to FILE as an animated PNG (APNG) with the real timing")
 	return cmd
 }
 
@@ -156,6 +176,9 @@ func parseMemory(s string) (uint32, error) {
 
 func runVM(ctx context.Context, f *runFlags, args []string) error {
 	if err := f.check(); err != nil {
+		return fail(err)
+	}
+	if err := f.checkScript(); err != nil {
 		return fail(err)
 	}
 	var cfg emu.Config
@@ -212,6 +235,9 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 	}
 	cfg.Serial = serialOut
 	webCon := webConsole(f, &cfg)
+	if f.script != "" {
+		return runScript(ctx, f, cfg, args, webCon)
+	}
 
 	displayKind := f.displayKind
 	if displayKind == "" {
@@ -290,6 +316,13 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 	}
 	if f.web != "" {
 		stop, err := serveWeb(m, f, webCon, imageName(args, f))
+		if err != nil {
+			return fail(err)
+		}
+		defer stop()
+	}
+	if f.record != "" {
+		stop, err := startRecording(m, f.record)
 		if err != nil {
 			return fail(err)
 		}

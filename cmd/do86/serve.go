@@ -38,6 +38,7 @@ type serveFlags struct {
 	allowFiles  bool
 	jit         bool
 	access      webAccess
+	control     string
 }
 
 func newServeCmd() *cobra.Command {
@@ -74,7 +75,13 @@ their Host header (a loopback name or address, the --listen address, or a
 name of --allow-host; other names are what DNS rebinding attacks send), and
 starting, stopping or typing into sessions is refused to other sites' pages.
 Listening beyond loopback, serve requires an access token (--web-token, or
-one it generates and prints): open the printed URL, which carries it.`,
+one it generates and prints): open the printed URL, which carries it.
+
+--control-token TOKEN (or $DO86_CONTROL_TOKEN) turns on each session's JSON
+control endpoint, POST /s/ID/control with "Authorization: Bearer TOKEN": type,
+key, mouse, serial, serial-read, screenshot, snapshot, record, query-status
+(pkg/display/web/PROTOCOL.md). The session page's Record button records the
+screen as an animated PNG.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return serve(cmd.Context(), f)
@@ -91,6 +98,7 @@ one it generates and prints): open the printed URL, which carries it.`,
 	fl.BoolVar(&f.allowFiles, "allow-files", false, "let ?image= name an image file by absolute path")
 	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly")
 	addWebAccessFlags(fl, &f.access)
+	fl.StringVar(&f.control, "control-token", "", "turn on the JSON control endpoint of sessions (/s/ID/control) for requests bearing TOKEN (or $DO86_CONTROL_TOKEN)")
 	return cmd
 }
 
@@ -238,6 +246,7 @@ func serve(ctx context.Context, f *serveFlags) error {
 		Idle:           f.idle,
 		MaxSessions:    f.maxSessions,
 		Logf:           logf,
+		ControlToken:   controlToken(f.control),
 	})
 	defer srv.Close()
 	l, err := net.Listen("tcp", addr)
@@ -379,4 +388,12 @@ func sessionLogger(ctx context.Context, image string) *slog.Logger {
 		l = l.With("session", id)
 	}
 	return l
+}
+
+// controlToken is --control-token, else $DO86_CONTROL_TOKEN.
+func controlToken(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return os.Getenv("DO86_CONTROL_TOKEN")
 }

@@ -85,6 +85,9 @@ type Options struct {
 	// MaxViewers bounds the pages and noVNC clients watching one session
 	// at once; more are refused (503 before the upgrade). Default 64.
 	MaxViewers int
+	// ControlToken turns the control endpoint on (control.go): requests
+	// must carry "Authorization: Bearer ControlToken". Empty: off.
+	ControlToken string
 }
 
 // Image is one line of the landing page's image table.
@@ -148,6 +151,8 @@ type Server struct {
 	single *Session // NewSingle's session, nil for New
 	wg     sync.WaitGroup
 
+	controls controls // control.go
+
 	mu       sync.Mutex
 	sessions map[string]*Session
 	warm     map[string]ResumeFunc // images with a warm snapshot ready
@@ -176,6 +181,9 @@ func New(opts Options) *Server {
 	m.HandleFunc("GET /api/stats/{id}", s.withSession(s.handleStats, false))
 	m.HandleFunc("DELETE /api/sessions/{id}", s.handleDelete)
 	m.HandleFunc("POST /api/sessions/{id}/delete", s.handleDelete)
+	s.controlRoutes("/s/{id}", func(h func(http.ResponseWriter, *http.Request, *Session)) http.HandlerFunc {
+		return s.withSession(h, false)
+	})
 	s.wg.Add(1)
 	go s.janitor()
 	if opts.Snapshot != nil {
@@ -207,6 +215,9 @@ func NewSingle(m Machine, name string, console *Console, opts Options) *Server {
 	mx.HandleFunc("GET /ws", func(w http.ResponseWriter, r *http.Request) { s.handleWS(w, r, sess) })
 	mx.HandleFunc("GET /websockify", func(w http.ResponseWriter, r *http.Request) { s.handleVNC(w, r, sess) })
 	mx.HandleFunc("GET /api/stats", func(w http.ResponseWriter, r *http.Request) { s.handleStats(w, r, sess) })
+	s.controlRoutes("", func(h func(http.ResponseWriter, *http.Request, *Session)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { h(w, r, sess) }
+	})
 	s.wg.Add(1)
 	go s.janitor()
 	return s
@@ -254,6 +265,7 @@ func (s *Server) Close() error {
 			s.single.vnc.Close()
 		}
 	}
+	s.controls.closeAll()
 	s.cancel()
 	s.wg.Wait()
 	return nil
