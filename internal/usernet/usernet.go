@@ -43,7 +43,7 @@ const (
 	// 1400 full frames, more than a TCP window the stack sends at once.
 	maxQueueBytes = 2 << 20
 	// maxOut bounds the frames the guest sent that wait for the stack.
-	maxOut = 1024
+	maxOut   = 1024
 	minFrame = 60
 	maxFrame = 1514
 )
@@ -72,7 +72,7 @@ type Lease struct {
 
 // Stats count the frames through a network.
 type Stats struct {
-	ToGuest, FromGuest         uint64 // frames
+	ToGuest, FromGuest           uint64 // frames
 	ToGuestBytes, FromGuestBytes uint64
 	// DroppedToGuest counts frames lost because the card's queue was full;
 	// DroppedFromGuest frames the guest sent that the network refused
