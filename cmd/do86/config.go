@@ -96,6 +96,9 @@ func buildConfig(ctx context.Context, f *runFlags, args []string) (cfg emu.Confi
 	if cfg.Boot, err = bootOrder(f.boot, first, cfg); err != nil {
 		return cfg, err
 	}
+	if err := f.net.apply(&cfg); err != nil {
+		return cfg, err
+	}
 	if cfg.BIOS, err = images.LoadBIOS(f.bios, images.BIOSPaths, "BIOS"); err != nil {
 		return cfg, err
 	}

@@ -61,6 +61,7 @@ type runFlags struct {
 	save          string
 	resume        string
 	stats         bool
+	net           netFlags // net.go
 }
 
 func newRunCmd() *cobra.Command {
@@ -117,6 +118,7 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.vnc, "vnc", "", "also serve this VM over VNC at ADDR (\":N\" = 127.0.0.1:5900+N)")
 	fl.StringVar(&f.vncPassword, "vnc-password", "", "VNC password (or $DO86_VNC_PASSWORD); none: no authentication")
 	fl.StringVar(&f.web, "web", "", "also serve this VM to browsers at ADDR (page at /, noVNC at /websockify)")
+	addRunNetFlags(cmd, &f.net)
 	return cmd
 }
 

@@ -36,6 +36,7 @@ type serveFlags struct {
 	imageDir    string
 	allowFiles  bool
 	jit         bool
+	net, nic    string
 }
 
 func newServeCmd() *cobra.Command {
@@ -80,6 +81,8 @@ address is loopback).`,
 	fl.StringVar(&f.imageDir, "image-dir", "", "look for catalog images here first, by file name (or $DO86_IMAGE_DIR)")
 	fl.BoolVar(&f.allowFiles, "allow-files", false, "let ?image= name an image file by absolute path")
 	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly")
+	fl.StringVar(&f.net, "net", "none", "networking: none, or user (each session's guest gets a card on a private NAT network of its own, with outbound access through this host)")
+	fl.StringVar(&f.nic, "nic", "rtl8029", "network card with --net user: rtl8029 (PCI) or ne2k-isa")
 	return cmd
 }
 
@@ -185,7 +188,7 @@ func serve(ctx context.Context, f *serveFlags) error {
 	}
 	srv := web.New(web.Options{
 		Boot: func(ctx context.Context, image string, serial io.Writer) (web.Machine, error) {
-			cfg, err := buildConfig(ctx, &runFlags{imageDir: f.imageDir, jit: f.jit}, []string{image})
+			cfg, err := buildConfig(ctx, &runFlags{imageDir: f.imageDir, jit: f.jit, net: netFlags{mode: f.net, nic: f.nic}}, []string{image})
 			if err != nil {
 				return nil, err
 			}

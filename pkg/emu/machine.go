@@ -48,6 +48,8 @@ type Config struct {
 	// AHCIDisk is empty, makes a blank in-memory disk of that many bytes.
 	AHCIDisk     string
 	AHCIDiskSize int64
+	// Net is the network card and its network (none by default).
+	Net NetConfig
 	// Log receives one-line notes (nil: discarded).
 	Log io.Writer
 	// Boot is the boot order: "fda", "cdrom", "hda" (empty: the media given).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/do86/do86/internal/bus"
 	"github.com/do86/do86/internal/disk"
 	"github.com/do86/do86/pkg/pager"
 )
@@ -40,11 +41,18 @@ func (m *Machine) stateDevices() []namedDevice {
 	var l []namedDevice
 	for _, c := range cands {
 		s, ok := c.(stateful)
+		name := ""
+		if b, isBus := c.(bus.Stateful); isBus && !ok {
+			s, ok = busState{b}, true
+			name, _ = b.StateKind()
+		}
 		if !ok || seen[c] || reflect.ValueOf(c).IsNil() {
 			continue
 		}
 		seen[c] = true
-		name := reflect.TypeOf(c).Elem().String()
+		if name == "" {
+			name = reflect.TypeOf(c).Elem().String()
+		}
 		count[name]++
 		if n := count[name]; n > 1 {
 			name = fmt.Sprintf("%s#%d", name, n)

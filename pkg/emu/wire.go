@@ -36,6 +36,7 @@ type devices struct {
 	ahci   *ahci.Controller
 	pm     *acpi.PM
 	com1   *uart16550.UART
+	nic    *netDevice // nil without a network card (net.go)
 }
 
 // wire builds the chipset and devices and puts them on the buses.
@@ -124,6 +125,9 @@ func (m *Machine) wire() error {
 		return err
 	}
 	if err := m.wireAHCI(); err != nil {
+		return err
+	}
+	if err := m.wireNet(); err != nil {
 		return err
 	}
 	kernel, err := m.loadKernel()
