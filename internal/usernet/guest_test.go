@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,7 +34,7 @@ var guestMAC = [6]byte{0x02, 0xD0, 0x86, 0xAA, 0xBB, 0xCC}
 // way the emulated card's do.
 type guest struct {
 	t     *testing.T
-	n     *usernet.Network
+	net   atomic.Pointer[usernet.Network]
 	s     *stack.Stack
 	ch    *channel.Endpoint
 	mu    sync.Mutex
@@ -61,7 +62,7 @@ func newNetwork(t *testing.T, cfg usernet.Config) *usernet.Network {
 
 func newGuest(t *testing.T, n *usernet.Network, mac [6]byte) *guest {
 	t.Helper()
-	g := &guest{t: t, n: n, wake: make(chan struct{}, 1)}
+	g := &guest{t: t, wake: make(chan struct{}, 1)}
 	g.ctx, g.close = context.WithCancel(context.Background())
 	g.ch = channel.New(1024, usernet.MTU, tcpip.LinkAddress(mac[:]))
 	g.s = stack.New(stack.Options{
@@ -76,12 +77,7 @@ func newGuest(t *testing.T, n *usernet.Network, mac [6]byte) *guest {
 		t.Fatal(err)
 	}
 	g.s.SetRouteTable([]tcpip.Route{{Destination: header.IPv4EmptySubnet, Gateway: tcpip.AddrFrom4([4]byte{10, 0, 2, 2}), NIC: 1}})
-	n.SetNotify(func() {
-		select {
-		case g.wake <- struct{}{}:
-		default:
-		}
-	})
+	g.attach(n)
 	g.wg.Add(2)
 	go func() { // out: the guest's frames to the network
 		defer g.wg.Done()
@@ -91,7 +87,7 @@ func newGuest(t *testing.T, n *usernet.Network, mac [6]byte) *guest {
 				return
 			}
 			b := pkt.ToView().AsSlice()
-			n.Transmit(b)
+			g.net.Load().Transmit(b)
 			pkt.DecRef()
 		}
 	}()
@@ -100,6 +96,7 @@ func newGuest(t *testing.T, n *usernet.Network, mac [6]byte) *guest {
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		for {
+			n := g.net.Load()
 			for f := n.Peek(); f != nil; f = n.Peek() {
 				n.Pop()
 				g.deliver(f)
@@ -118,6 +115,18 @@ func newGuest(t *testing.T, n *usernet.Network, mac [6]byte) *guest {
 		g.s.Destroy()
 	})
 	return g
+}
+
+// attach plugs the guest's card into network n, as a machine resumed from
+// a snapshot finds a new network.
+func (g *guest) attach(n *usernet.Network) {
+	n.SetNotify(func() {
+		select {
+		case g.wake <- struct{}{}:
+		default:
+		}
+	})
+	g.net.Store(n)
 }
 
 func (g *guest) deliver(f []byte) {

@@ -413,3 +413,53 @@ func TestForwardBusy(t *testing.T) {
 		t.Fatalf("New with a busy port: %v", err)
 	}
 }
+
+// TestNewNetworkResetsConnections is what a resumed guest meets: its TCP
+// connection, open through the network it was saved with, is reset the
+// first time it uses it on the new network, and new connections work.
+func TestNewNetworkResetsConnections(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go io.Copy(c, c)
+		}
+	}()
+	addr := "10.0.2.2:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	old := newNetwork(t, usernet.Config{HostLoopback: true})
+	g := newGuest(t, old, guestMAC)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := g.dial(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	buf := make([]byte, 5)
+	if _, err := c.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, buf); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	g.attach(newNetwork(t, usernet.Config{HostLoopback: true}))
+	c.Write([]byte("again"))
+	if _, err := io.ReadFull(c, buf); err == nil || !strings.Contains(err.Error(), "reset") {
+		t.Fatalf("the old connection on the new network: %v, want a reset", err)
+	}
+	d, err := g.dial(ctx, addr)
+	if err != nil {
+		t.Fatalf("a new connection on the new network: %v", err)
+	}
+	d.Close()
+}
