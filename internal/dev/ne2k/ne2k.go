@@ -325,7 +325,14 @@ func (c *Card) writePage0(off uint8, v uint8) {
 		c.TBCR = c.TBCR&0x00FF | uint16(v)<<8
 	case ISR:
 		c.ISR &^= v & 0x7F
+		if v&ISRPRX != 0 && c.receiving() && !c.ringEmpty() {
+			// Frames the guest has not read keep PRX up: a driver
+			// that acknowledges before it has seen them all (Linux's
+			// does after nine) still hears of them.
+			c.ISR |= ISRPRX
+		}
 		c.update()
+		c.Poll()
 	case RSAR0:
 		c.RSAR = c.RSAR&0xFF00 | uint16(v)
 	case RSAR1:

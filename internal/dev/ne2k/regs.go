@@ -159,5 +159,6 @@ const (
 	// headerLen is the ring header before each received frame: status,
 	// next page, byte count low and high.
 	headerLen = 4
+	fcsLen    = 4 // the frame check sequence after a frame in the ring
 	pageSize  = 256
 )

@@ -1,5 +1,7 @@
 package ne2k
 
+import "hash/crc32"
+
 // Receive and transmit.
 
 // receiving reports whether frames from the wire may come in now: the card
@@ -9,11 +11,17 @@ func (c *Card) receiving() bool {
 	return c.CR&CRSTP == 0 && c.CR&CRSTA != 0 && c.TCR&TCRLB == 0
 }
 
-// Poll moves the frames waiting on the wire into the receive ring while
-// they fit; a frame the card would keep but has no room for waits there
-// for the guest to make room. Call it on the emulation goroutine.
+// Poll moves the frames waiting on the wire into the receive ring. Call it
+// on the emulation goroutine. A frame the card would keep waits on the
+// wire while the ring has no room for it. Frames come in as a batch, as
+// many as fit, once the guest has acknowledged the ones it was told of or
+// has emptied the ring — not one by one as a driver's pass over the ring
+// frees pages.
 func (c *Card) Poll() {
 	if c.wire == nil {
+		return
+	}
+	if c.ISR&ISRPRX != 0 && !c.ringEmpty() {
 		return
 	}
 	for c.receiving() {
@@ -27,6 +35,17 @@ func (c *Card) Poll() {
 		c.Receive(f)
 		c.wire.Pop()
 	}
+}
+
+// ringEmpty reports whether the guest has read every frame in the ring,
+// under either convention drivers keep the boundary by: one page behind
+// the next frame to read (Linux) or at it.
+func (c *Card) ringEmpty() bool {
+	next := c.BNRY + 1
+	if next >= c.PSTOP {
+		next = c.PSTART
+	}
+	return c.BNRY == c.CURR || next == c.CURR
 }
 
 // Receive is a frame arriving from the wire now (without its FCS). It is
@@ -105,11 +124,16 @@ func (c *Card) ringValid() bool {
 	return c.PSTART < c.PSTOP && c.PSTART >= MemStart>>8
 }
 
-// fits reports whether a frame of n bytes and its header fit between the
-// current page and the boundary. Linking the frame's pages must never reach
-// the boundary page; a current page equal to the boundary is an empty ring.
+// pages is how many ring pages a frame of n bytes takes: the header, the
+// frame and its FCS, which the DP8390 stores after it (the header's byte
+// count leaves the FCS out).
+func pages(n int) int { return (n + headerLen + fcsLen + pageSize - 1) / pageSize }
+
+// fits reports whether a frame of n bytes fits between the current page
+// and the boundary. Linking the frame's pages must never reach the
+// boundary page; a current page equal to the boundary is an empty ring.
 func (c *Card) fits(n int) bool {
-	pages := (n + headerLen + pageSize - 1) / pageSize
+	pages := pages(n)
 	ring := int(c.PSTOP) - int(c.PSTART)
 	free := int(c.BNRY) - int(c.CURR)
 	if free <= 0 {
@@ -118,13 +142,13 @@ func (c *Card) fits(n int) bool {
 	return pages < free
 }
 
-// store writes a frame and its header at the current page, linking pages
-// with the wrap from PSTOP to PSTART, and moves the current page past it.
+// store writes a frame, its header and its FCS at the current page,
+// linking pages with the wrap from PSTOP to PSTART, and moves the current
+// page past it.
 func (c *Card) store(f []byte, status uint8) {
 	n := len(f) + headerLen
-	pages := (n + pageSize - 1) / pageSize
 	next := c.CURR
-	for i := 0; i < pages; i++ {
+	for i := pages(len(f)); i > 0; i-- {
 		if next++; next >= c.PSTOP {
 			next = c.PSTART
 		}
@@ -142,6 +166,10 @@ func (c *Card) store(f []byte, status uint8) {
 	put(uint8(n >> 8))
 	for _, b := range f {
 		put(b)
+	}
+	fcs := crc32.ChecksumIEEE(f)
+	for i := 0; i < fcsLen; i++ {
+		put(uint8(fcs >> (8 * i)))
 	}
 	c.CLDA = a
 	c.CURR = next

@@ -20,7 +20,7 @@ func TestReceiveRing(t *testing.T) {
 	for round := 0; round < 8; round++ {
 		var sent [][]byte
 		for i := 0; i < 2; i++ {
-			f := frame(testMAC, 300+round*97+i*41, round*2+i)
+			f := frame(testMAC, 200+round*90+i*40, round*2+i)
 			if !r.c.Receive(f) {
 				t.Fatalf("round %d: frame %d refused with room in the ring", round, i)
 			}
@@ -158,7 +158,8 @@ func TestInterruptMask(t *testing.T) {
 	if !r.irq.Level {
 		t.Fatal("acknowledging PTX dropped a pending PRX")
 	}
-	r.outb(ne2k.ISR, ne2k.ISRPRX)
+	r.receive(2)
+	r.outb(ne2k.ISR, ne2k.ISRPRX|ne2k.ISRRDC)
 	if r.irq.Level || r.inb(ne2k.ISR)&0x7F != 0 {
 		t.Fatalf("ISR %#x after acknowledging", r.inb(ne2k.ISR))
 	}
@@ -338,5 +339,105 @@ func TestSendPacket(t *testing.T) {
 	r.page(0)
 	if r.inb(ne2k.BNRY) != curr || r.inb(ne2k.ISR)&ne2k.ISRRDC == 0 {
 		t.Fatalf("BNRY %#x, CURR %#x, ISR %#x", r.inb(ne2k.BNRY), curr, r.inb(ne2k.ISR))
+	}
+}
+
+// TestReceivePending: PRX stays up while the ring holds frames the guest
+// has not read, however often it is acknowledged, and new frames from the
+// wire wait until the guest has acknowledged the ones it was told of or
+// emptied the ring.
+func TestReceivePending(t *testing.T) {
+	t.Parallel()
+	r := newISA(t)
+	r.init(true, ringStart, ringStop)
+	for i := 0; i < 3; i++ {
+		r.w.in = append(r.w.in, frame(testMAC, 100, i))
+	}
+	r.c.Poll()
+	if len(r.w.in) != 0 || !r.irq.Level {
+		t.Fatalf("%d frames still waiting, line %v", len(r.w.in), r.irq.Level)
+	}
+	r.w.in = append(r.w.in, frame(testMAC, 100, 3))
+	// Read one frame, as a driver with a one-frame budget would.
+	r.page(1)
+	curr := r.inb(ne2k.CURR)
+	r.page(0)
+	first := r.read(ringStart<<8, 4, 2)
+	r.outb(ne2k.BNRY, first[1]-1)
+	if len(r.w.in) != 1 {
+		t.Fatal("a frame came in while the guest had an interrupt pending and frames to read")
+	}
+	r.outb(ne2k.ISR, ne2k.ISRPRX)
+	if r.inb(ne2k.ISR)&ne2k.ISRPRX == 0 || !r.irq.Level {
+		t.Fatal("acknowledging PRX with two frames unread cleared it")
+	}
+	if curr == ringStart {
+		t.Fatal("CURR did not move")
+	}
+	// After the ack, the waiting frame may come in too (the guest was told).
+	got := r.receive(2)
+	if len(got) != 3 || got[2].data[14] != frame(testMAC, 100, 3)[14] {
+		t.Fatalf("read %d frames after the first", len(got))
+	}
+	r.outb(ne2k.ISR, ne2k.ISRPRX)
+	if r.inb(ne2k.ISR)&ne2k.ISRPRX != 0 || r.irq.Level {
+		t.Fatal("PRX stayed up with the ring empty")
+	}
+}
+
+// TestLinuxNineFrames is the pass Linux's 8390 driver makes on each receive
+// interrupt: at most nine frames, then PRX is acknowledged. With hundreds
+// of frames waiting on the wire, every one reaches it, in order.
+func TestLinuxNineFrames(t *testing.T) {
+	t.Parallel()
+	r := newPCI(t)
+	r.init(true, ringStart, ringStop)
+	const n = 500
+	for i := 0; i < n; i++ {
+		r.w.in = append(r.w.in, frame(testMAC, []int{60, 1514, 590, 1000}[i%4], i))
+	}
+	r.c.Poll()
+	got := 0
+	for irq := 0; r.irq.Level; irq++ {
+		if irq > 10*n {
+			t.Fatal("interrupts never end")
+		}
+		for r.inb(ne2k.ISR)&ne2k.ISRPRX != 0 {
+			start, stop := r.ringBounds()
+			for k := 0; k < 9; k++ {
+				r.page(1)
+				curr := r.inb(ne2k.CURR)
+				r.page(0)
+				this := r.inb(ne2k.BNRY) + 1
+				if this >= stop {
+					this = start
+				}
+				if this == curr {
+					break
+				}
+				h := r.read(uint16(this)<<8, 4, 4)
+				count := int(h[2]) | int(h[3])<<8
+				// Linux's sanity check of the next pointer.
+				next := this + 1 + uint8((count)>>8)
+				if h[1] != next && h[1] != next+1 && h[1] != next-(stop-start) && h[1] != next+1-(stop-start) {
+					t.Fatalf("frame %d: next page %#x, Linux expects %#x or %#x", got, h[1], next, next+1)
+				}
+				d := r.read(uint16(this)<<8+4, count-4, 4)
+				want := frame(testMAC, []int{60, 1514, 590, 1000}[got%4], got)
+				if !bytes.Equal(d, want) {
+					t.Fatalf("frame %d differs", got)
+				}
+				got++
+				b := h[1] - 1
+				if h[1] == start {
+					b = stop - 1
+				}
+				r.outb(ne2k.BNRY, b)
+			}
+			r.outb(ne2k.ISR, ne2k.ISRPRX|ne2k.ISRRXE)
+		}
+	}
+	if got != n || len(r.w.in) != 0 {
+		t.Fatalf("read %d of %d frames, %d still waiting", got, n, len(r.w.in))
 	}
 }
