@@ -25,6 +25,8 @@ type console struct {
 	exited bool
 	news   chan struct{}
 	seq    int
+	done   chan struct{} // closed when the process has exited, err set
+	err    error
 }
 
 // startConsole starts name with args and reads its stdout.
@@ -43,9 +45,10 @@ func startConsole(t testing.TB, name string, args ...string) *console {
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
+	c.done = make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(c.done)
+		defer func() { c.err = c.cmd.Wait() }()
 		buf := make([]byte, 4096)
 		for {
 			n, err := stdout.Read(buf)
@@ -67,10 +70,21 @@ func startConsole(t testing.TB, name string, args ...string) *console {
 	t.Cleanup(func() {
 		c.in.Close()
 		c.cmd.Process.Kill()
-		c.cmd.Wait()
-		<-done
+		<-c.done
 	})
 	return c
+}
+
+// wait waits up to d for the process to exit and returns how it did.
+func (c *console) wait(d time.Duration) error {
+	c.t.Helper()
+	select {
+	case <-c.done:
+		return c.err
+	case <-time.After(d):
+		c.t.Fatalf("the process did not exit within %v; stderr:\n%s", d, c.stderr.String())
+		return nil
+	}
 }
 
 // expect waits up to d for re to match the output not matched yet, and

@@ -194,7 +194,8 @@ func mbits(n int, d time.Duration) float64 { return float64(n) * 8 / d.Seconds()
 // the host reaches busybox httpd in the guest through --forward; 16 MiB go
 // each way intact; peers that vanish mid-transfer, on either side, leave
 // the card working. The capture written meanwhile reads as pcap, with
-// full-sized TCP segments both ways.
+// full-sized TCP segments both ways. Saved and resumed, the guest keeps
+// its MAC address and its lease and goes on using the network.
 func TestNetLinux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs the shared images, the core and a built do86")
@@ -203,9 +204,13 @@ func TestNetLinux(t *testing.T) {
 	pcap := filepath.Join(dir, "net.pcap")
 	h := newHostServer(t)
 	fwd := freePort(t)
-	g := bootLinuxNet(t, h, fwd, testenv.Binary(t), "run", "--cdrom", testenv.Image(t, "linux-x11.iso"),
+	store := filepath.Join(dir, "store.db")
+	iso := testenv.Image(t, "linux-x11.iso")
+	forward := fmt.Sprintf("tcp:127.0.0.1:%d-:80", fwd)
+	g := bootLinuxNet(t, h, fwd, testenv.Binary(t), "run", "--cdrom", iso,
 		"--memory", "256M", "--display", "none", "--serial", "stdio", "--timeout", "1800s",
-		"--net-host-loopback", "--forward", fmt.Sprintf("tcp:127.0.0.1:%d-:80", fwd), "--net-pcap", pcap)
+		"--net-host-loopback", "--forward", forward, "--net-pcap", pcap,
+		"--mac", "02:d0:86:00:17:17", "--store", store, "--save", "net", "--until-serial", "NET-SAVE-42")
 	if g.ip != "10.0.2.15" || g.gw != "10.0.2.2" {
 		t.Errorf("lease %s from %s, want 10.0.2.15 from 10.0.2.2", g.ip, g.gw)
 	}
@@ -254,7 +259,29 @@ func TestNetLinux(t *testing.T) {
 		t.Fatalf("after a client vanished: %q, %v", body, err)
 	}
 	g.fetchPage(t)
+
+	// Saved, then resumed in a new process that is not told the MAC: the
+	// guest keeps its card's address and its lease, and reaches the host
+	// again on the new network without asking DHCP anew.
+	fmt.Fprintf(g.c.in, "echo NET-SAVE-$((40+2))\n")
+	if err := g.c.wait(600 * time.Second); err != nil {
+		t.Fatalf("the first run ended with %v; stderr:\n%s", err, g.c.stderr.String())
+	}
 	checkCapture(t, pcap)
+	r := &guestNet{host: h, fwd: g.fwd, ip: g.ip, gw: g.gw}
+	r.c = startConsole(t, testenv.Binary(t), "run", "--cdrom", iso, "--display", "none", "--serial", "stdio",
+		"--timeout", "900s", "--net-host-loopback", "--forward", forward, "--store", store, "--resume", "net")
+	out = r.c.run("cat /sys/class/net/eth0/address; ip -4 addr show dev eth0", 300*time.Second)
+	if !strings.Contains(out, "\n02:d0:86:00:17:17\n") || !strings.Contains(out, "inet 10.0.2.15/24") {
+		t.Fatalf("after the resume, eth0 is:\n%s", out)
+	}
+	if !strings.Contains(r.c.stderr.String(), "keeping it") {
+		t.Errorf("do86 did not say it kept the snapshot's address; stderr:\n%s", r.c.stderr.String())
+	}
+	r.fetchPage(t)
+	if body, err = r.get("/index.html", 120*time.Second); err != nil || strings.TrimSpace(string(body)) != page {
+		t.Fatalf("through the forward after the resume: %q, %v", body, err)
+	}
 }
 
 // checkCapture reads the capture as tcpdump would and looks for full-sized
