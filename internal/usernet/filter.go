@@ -3,6 +3,7 @@ package usernet
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )
@@ -117,8 +118,8 @@ func (n *Network) snoopDHCP(f []byte) {
 	}
 	l := Lease{MAC: m.ClientHWAddr.String(), IP: m.YourIPAddr.String()}
 	n.leaseMu.Lock()
+	first := !slices.Contains(n.leases, l)
 	n.leases = append(n.leases, l)
-	first := len(n.leases) == 1 || n.leases[len(n.leases)-2] != l
 	n.leaseMu.Unlock()
 	if first {
 		n.logf("net: the guest (%s) took the address %s by DHCP", l.MAC, l.IP)
