@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,17 +23,6 @@ import (
 	"github.com/do86/do86/internal/testenv"
 )
 
-// freePort returns a loopback port nobody listens on (for a moment).
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-}
-
 // TestServeAccess: `do86 serve` with --web-token and --allow-host, as a
 // user starts it: every route wants the token; a rebound name is refused
 // even with it; another site's POST is refused; a GET of a new session's
@@ -45,7 +33,7 @@ func TestServeAccess(t *testing.T) {
 		t.Skip("needs the built do86 and the CPU core")
 	}
 	bin := testenv.Binary(t)
-	port := freePort(t)
+	port := strconv.Itoa(freePort(t))
 	const token = "e2e-token-1234"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

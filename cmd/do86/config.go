@@ -81,5 +81,8 @@ func buildConfig(ctx context.Context, f *runFlags, args []string) (emu.Config, e
 		return emu.Config{}, err
 	}
 	cfg, err := emu.Resolve(ctx, req)
-	return cfg, asFlags(err)
+	if err != nil {
+		return cfg, asFlags(err)
+	}
+	return cfg, f.net.apply(&cfg)
 }

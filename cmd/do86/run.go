@@ -67,6 +67,7 @@ type runFlags struct {
 	script        string
 	report        string
 	record        string
+	net           netFlags // net.go
 }
 
 func newRunCmd() *cobra.Command {
@@ -153,6 +154,7 @@ assertion did not hold); 4 the CPU core crashed.`,
 	fl.StringVar(&f.script, "script", "", "run the test script FILE (steps: see --help above), print TAP, exit 3 when a step fails")
 	fl.StringVar(&f.report, "report", "", "write the --script run's JUnit XML report to FILE (a failure keeps FILE-screen.png and FILE-serial.log)")
 	fl.StringVar(&f.record, "record", "", "record the screen to FILE as an animated PNG (APNG) with the real timing")
+	addRunNetFlags(cmd, &f.net)
 	return cmd
 }
 

@@ -39,6 +39,7 @@ type serveFlags struct {
 	jit         bool
 	access      webAccess
 	control     string
+	net, nic    string
 }
 
 func newServeCmd() *cobra.Command {
@@ -99,6 +100,8 @@ screen as an animated PNG.`,
 	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly")
 	addWebAccessFlags(fl, &f.access)
 	fl.StringVar(&f.control, "control-token", "", "turn on the JSON control endpoint of sessions (/s/ID/control) for requests bearing TOKEN (or $DO86_CONTROL_TOKEN)")
+	fl.StringVar(&f.net, "net", "none", "networking: none, or user (each session's guest gets a card on a private NAT network of its own, with outbound access through this host)")
+	fl.StringVar(&f.nic, "nic", "rtl8029", "network card with --net user: rtl8029 (PCI) or ne2k-isa")
 	return cmd
 }
 
@@ -227,6 +230,9 @@ func serve(ctx context.Context, f *serveFlags) error {
 		Boot: func(ctx context.Context, image string, serial io.Writer) (web.Machine, error) {
 			cfg, err := emu.Resolve(ctx, emu.Request{Image: image, ImageDir: f.imageDir, NoJIT: !f.jit})
 			if err != nil {
+				return nil, err
+			}
+			if err := (&netFlags{mode: f.net, nic: f.nic}).apply(&cfg); err != nil {
 				return nil, err
 			}
 			cfg.Logger = sessionLogger(ctx, image)

@@ -75,7 +75,7 @@ func resumeConfig(ctx context.Context, f *runFlags, args []string) (emu.Config, 
 		return cfg, fmt.Errorf("resume %s: %w", f.resume, asFlags(err))
 	}
 	cfg.Logger = req.Logger
-	return cfg, nil
+	return cfg, f.net.apply(&cfg)
 }
 
 // resumeMachine builds a machine from cfg and restores snapshot name into it.

@@ -62,6 +62,8 @@ type Config struct {
 	// Logger receives the machine's notes and warnings (nil: discarded);
 	// give each machine its own (serve adds the session).
 	Logger *slog.Logger
+	// Net is the network card and its network (none by default).
+	Net NetConfig
 	// Boot is the boot order: "fda", "cdrom", "hda" (empty: the media given).
 	Boot []string
 

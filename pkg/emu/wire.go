@@ -37,7 +37,8 @@ type devices struct {
 	pm     *acpi.PM
 	com1   *uart16550.UART
 
-	reg registry // attach.go
+	reg registry   // attach.go
+	nic *netDevice // nil without a network card (net.go)
 }
 
 // wire builds the chipset and devices and attaches them (attach.go), in an
@@ -91,6 +92,9 @@ func (m *Machine) wire() error {
 		return err
 	}
 	if err := m.wireAHCI(); err != nil {
+		return err
+	}
+	if err := m.wireNet(); err != nil {
 		return err
 	}
 	kernel, err := m.loadKernel()

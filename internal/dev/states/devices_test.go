@@ -16,6 +16,7 @@ import (
 	"github.com/do86/do86/internal/dev/i8254"
 	"github.com/do86/do86/internal/dev/ide"
 	"github.com/do86/do86/internal/dev/mc146818"
+	"github.com/do86/do86/internal/dev/ne2k"
 	"github.com/do86/do86/internal/dev/pci"
 	"github.com/do86/do86/internal/dev/sysctl"
 	"github.com/do86/do86/internal/dev/uart16550"
@@ -353,6 +354,37 @@ var devices = []device{
 			d.(*uart16550.UART).Receive([]byte("hello, guest"))
 		},
 	},
+	{ // ne2k
+		build: func(r *rig) bus.Stateful {
+			c := ne2k.NewISA(r.irq(ne2k.ISAIRQ), [6]byte{0x52, 0x54, 0, 0x12, 0x34, 0x56}, nullWire{})
+			if err := c.Register(r.ports, ne2k.ISABase); err != nil {
+				r.t.Fatal(err)
+			}
+			return c
+		},
+		drive: func(r *rig, d bus.Stateful) {
+			const b = ne2k.ISABase
+			r.out(b+ne2k.CR, ne2k.CRSTP|ne2k.CRRDAbort)
+			r.out(b+ne2k.DCR, 0x49)
+			r.out(b+ne2k.PSTART, 0x46)
+			r.out(b+ne2k.PSTOP, 0x80)
+			r.out(b+ne2k.BNRY, 0x4C)
+			r.out(b+ne2k.IMR, 0x1F)
+			r.out(b+ne2k.RCR, 0x0C)
+			// A remote DMA write of four bytes into the buffer memory.
+			r.out(b+ne2k.RSAR0, 0x00)
+			r.out(b+ne2k.RSAR1, 0x40)
+			r.out(b+ne2k.RBCR0, 4)
+			r.out(b+ne2k.RBCR1, 0)
+			r.out(b+ne2k.CR, ne2k.CRSTA|ne2k.CRRDWrite)
+			r.out(b+ne2k.DataPort, 0xDE, 0xAD, 0xBE, 0xEF)
+			// Page 1: CURR and a multicast bit.
+			r.out(b+ne2k.CR, ne2k.CRSTA|ne2k.CRRDAbort|0x40)
+			r.out(b+ne2k.CURR, 0x4D)
+			r.out(b+ne2k.MAR0+2, 0x10)
+			r.out(b+ne2k.CR, ne2k.CRSTA|ne2k.CRRDAbort)
+		},
+	},
 	{ // fw_cfg
 		build: func(r *rig) bus.Stateful {
 			f := fwcfg.New()
@@ -366,3 +398,10 @@ var devices = []device{
 		},
 	},
 }
+
+// nullWire is a network nobody is on.
+type nullWire struct{}
+
+func (nullWire) Transmit([]byte) {}
+func (nullWire) Peek() []byte    { return nil }
+func (nullWire) Pop()            {}
