@@ -38,6 +38,7 @@ type serveFlags struct {
 	allowFiles  bool
 	jit         bool
 	access      webAccess
+	cluster     clusterFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -91,6 +92,7 @@ one it generates and prints): open the printed URL, which carries it.`,
 	fl.BoolVar(&f.allowFiles, "allow-files", false, "let ?image= name an image file by absolute path")
 	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly")
 	addWebAccessFlags(fl, &f.access)
+	addClusterFlags(fl, &f.cluster)
 	return cmd
 }
 
@@ -193,6 +195,9 @@ func serve(ctx context.Context, f *serveFlags) error {
 		AllowFiles: f.allowFiles,
 	}
 	var store *pager.Store
+	if f.cluster.enabled() {
+		return serveCluster(ctx, f, addr, engine, policy)
+	}
 	if f.hibernate || len(f.warm) > 0 {
 		path, err := resolveStorePath(f.store)
 		if err != nil {
@@ -269,12 +274,29 @@ func storeSnapshots(store *pager.Store) web.SnapshotFunc {
 	if store == nil {
 		return nil
 	}
+	return snapshotsIn(func(string) (pager.SnapshotStore, error) { return store, nil }, store.Pin, nil)
+}
+
+// snapshotsIn saves serve's machines in the store storeFor returns for
+// each snapshot name (pin, if set, holds one state of it while a machine
+// resumes); saved, if set, hears of every save.
+func snapshotsIn(storeFor func(name string) (pager.SnapshotStore, error), pin func() (func(), error),
+	saved func(name string, bytes int64, d time.Duration, err error)) web.SnapshotFunc {
 	return func(ctx context.Context, m web.Machine, name string) (web.ResumeFunc, error) {
 		em, ok := m.(emuMachine)
 		if !ok {
 			return nil, fmt.Errorf("snapshot %s: not an emulated machine", name)
 		}
-		if _, err := em.SaveSnapshot(ctx, store, name); err != nil {
+		store, err := storeFor(name)
+		if err != nil {
+			return nil, err
+		}
+		t0 := time.Now()
+		st, err := em.SaveSnapshot(ctx, store, name)
+		if saved != nil {
+			saved(name, st.WrittenBytes, time.Since(t0), err)
+		}
+		if err != nil {
 			return nil, err
 		}
 		cfg := em.cfg
@@ -282,11 +304,17 @@ func storeSnapshots(store *pager.Store) web.SnapshotFunc {
 			c := cfg
 			c.Serial = serial
 			c.Logger = sessionLogger(ctx, cfg.Name)
-			unpin, err := store.Pin() // one state of the store from record to pages
+			if pin != nil {
+				unpin, err := pin() // one state of the store from record to pages
+				if err != nil {
+					return nil, err
+				}
+				defer unpin()
+			}
+			store, err := storeFor(name)
 			if err != nil {
 				return nil, err
 			}
-			defer unpin()
 			m, err := emu.Resume(c, store, name)
 			if err != nil {
 				return nil, err
