@@ -1,9 +1,9 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"testing"
 	"time"
 
@@ -33,43 +33,66 @@ func startNATS(t testing.TB) *server.Server {
 // the test).
 func StartTestCluster(t testing.TB, n int) []*server.Server {
 	t.Helper()
+	for try := 0; ; try++ {
+		out, err := startCluster(t, n)
+		if err == nil {
+			for _, ns := range out {
+				t.Cleanup(ns.Shutdown)
+			}
+			return out
+		}
+		for _, ns := range out {
+			if ns != nil {
+				ns.Shutdown()
+			}
+		}
+		if try == 2 {
+			t.Fatal(err)
+		}
+		t.Logf("%v: again with other ports", err)
+	}
+}
+
+// startCluster starts n servers on free ports routed to each other (a port
+// taken meanwhile by another test fails the start: StartTestCluster tries
+// again).
+func startCluster(t testing.TB, n int) ([]*server.Server, error) {
 	ports := make([]int, n)
+	var ls []net.Listener
 	for i := range ports {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
+		ls = append(ls, l)
 		ports[i] = l.Addr().(*net.TCPAddr).Port
-		l.Close()
 	}
-	var routes []string
-	for _, p := range ports {
-		routes = append(routes, "nats-route://127.0.0.1:"+strconv.Itoa(p))
+	for _, l := range ls {
+		l.Close()
 	}
 	out := make([]*server.Server, n)
 	for i := range n {
 		o := &server.Options{ServerName: fmt.Sprintf("n%d", i), Host: "127.0.0.1", Port: -1,
 			JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
 			Cluster: server.ClusterOpts{Name: "test", Host: "127.0.0.1", Port: ports[i]}}
-		for j, r := range routes {
+		for j, p := range ports {
 			if j != i {
-				o.Routes = append(o.Routes, server.RoutesFromStr(r)...)
+				o.Routes = append(o.Routes, server.RoutesFromStr(fmt.Sprintf("nats-route://127.0.0.1:%d", p))...)
 			}
 		}
 		ns, err := server.NewServer(o)
 		if err != nil {
-			t.Fatal(err)
+			return out, err
 		}
 		go ns.Start()
 		out[i] = ns
-		t.Cleanup(ns.Shutdown)
 	}
 	for _, ns := range out {
 		if !ns.ReadyForConnections(20 * time.Second) {
-			t.Fatal("nats server did not start")
+			return out, errors.New("nats server did not start in 20 s")
 		}
 	}
-	return out
+	return out, nil
 }
 
 func connect(t testing.TB, url string) (*nats.Conn, jetstream.JetStream) {
