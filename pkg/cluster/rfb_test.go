@@ -1,25 +1,21 @@
 package cluster
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
+	"errors"
 	"fmt"
-	"io"
-	"net"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/do86/do86/internal/rfbclient"
 )
 
-// rfb is a minimal RFB 3.8 client over a WebSocket (noVNC's endpoint):
-// raw encoding, 32-bit pixels; just enough to read a screen and type.
+// rfb is an RFB client (internal/rfbclient) over a WebSocket: noVNC's
+// endpoint of a session, through whichever node.
 type rfb struct {
-	c    net.Conn
-	r    *bufio.Reader
-	w, h int
-	fb   []byte // BGRX rows
+	cl *rfbclient.Client
 }
 
 func dialRFB(ctx context.Context, url string) (*rfb, error) {
@@ -29,120 +25,48 @@ func dialRFB(ctx context.Context, url string) (*rfb, error) {
 	}
 	ws.SetReadLimit(64 << 20)
 	c := websocket.NetConn(context.Background(), ws, websocket.MessageBinary)
-	v := &rfb{c: c, r: bufio.NewReaderSize(c, 1<<16)}
-	if err := v.handshake(); err != nil {
+	c.SetDeadline(time.Now().Add(2 * time.Minute))
+	cl, err := rfbclient.New(c, rfbclient.Config{})
+	if err != nil {
 		c.Close()
 		return nil, err
 	}
-	return v, nil
+	if err := cl.SetEncodings(rfbclient.EncodingRaw, rfbclient.EncodingDesktopSize); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return &rfb{cl: cl}, nil
 }
 
-func (v *rfb) handshake() error {
-	v.c.SetDeadline(time.Now().Add(2 * time.Minute))
-	var ver [12]byte
-	if _, err := io.ReadFull(v.r, ver[:]); err != nil {
-		return fmt.Errorf("rfb version: %w", err)
-	}
-	v.c.Write([]byte("RFB 003.008\n"))
-	n, err := v.r.ReadByte()
-	if err != nil || n == 0 {
-		return fmt.Errorf("rfb security types: %d %v", n, err)
-	}
-	types := make([]byte, n)
-	io.ReadFull(v.r, types)
-	v.c.Write([]byte{1})
-	var res [4]byte
-	if _, err := io.ReadFull(v.r, res[:]); err != nil || binary.BigEndian.Uint32(res[:]) != 0 {
-		return fmt.Errorf("rfb security result %x %v", res, err)
-	}
-	v.c.Write([]byte{1}) // shared
-	var si [24]byte
-	if _, err := io.ReadFull(v.r, si[:]); err != nil {
-		return err
-	}
-	v.w, v.h = int(binary.BigEndian.Uint16(si[0:])), int(binary.BigEndian.Uint16(si[2:]))
-	io.CopyN(io.Discard, v.r, int64(binary.BigEndian.Uint32(si[20:])))
-	pf := []byte{0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0}
-	enc := []byte{2, 0, 0, 2, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x21} // raw, DesktopSize (-223)
-	_, err = v.c.Write(append(pf, enc...))
-	v.fb = make([]byte, v.w*v.h*4)
-	return err
-}
-
-// screen asks for the whole screen and returns it once an update arrived.
+// screen asks for the whole screen and returns it (RGBA) once an update
+// arrived.
 func (v *rfb) screen() ([]byte, int, int, error) {
-	v.c.SetDeadline(time.Now().Add(time.Minute))
-	req := []byte{3, 0, 0, 0, 0, 0, 0, 0, 0, 0}
-	binary.BigEndian.PutUint16(req[6:], uint16(v.w))
-	binary.BigEndian.PutUint16(req[8:], uint16(v.h))
-	if _, err := v.c.Write(req); err != nil {
+	v.cl.Conn().SetDeadline(time.Now().Add(time.Minute))
+	if err := v.cl.RequestAll(false); err != nil {
 		return nil, 0, 0, err
 	}
-	for {
-		t, err := v.r.ReadByte()
-		if err != nil {
-			return nil, 0, 0, err
-		}
-		switch t {
-		case 0:
-			var hd [3]byte
-			io.ReadFull(v.r, hd[:])
-			for range int(binary.BigEndian.Uint16(hd[1:])) {
-				var rh [12]byte
-				if _, err := io.ReadFull(v.r, rh[:]); err != nil {
-					return nil, 0, 0, err
-				}
-				x, y := int(binary.BigEndian.Uint16(rh[0:])), int(binary.BigEndian.Uint16(rh[2:]))
-				w, h := int(binary.BigEndian.Uint16(rh[4:])), int(binary.BigEndian.Uint16(rh[6:]))
-				switch int32(binary.BigEndian.Uint32(rh[8:])) {
-				case 0:
-					row := make([]byte, w*4)
-					for j := range h {
-						if _, err := io.ReadFull(v.r, row); err != nil {
-							return nil, 0, 0, err
-						}
-						if y+j < v.h && x+w <= v.w {
-							copy(v.fb[((y+j)*v.w+x)*4:], row)
-						}
-					}
-				case -223:
-					v.w, v.h = w, h
-					v.fb = make([]byte, w*h*4)
-				default:
-					return nil, 0, 0, fmt.Errorf("rfb: unexpected encoding")
-				}
-			}
-			return append([]byte(nil), v.fb...), v.w, v.h, nil
-		case 1:
-			var hd [5]byte
-			io.ReadFull(v.r, hd[:])
-			io.CopyN(io.Discard, v.r, int64(binary.BigEndian.Uint16(hd[3:]))*6)
-		case 2:
-		case 3:
-			var hd [7]byte
-			io.ReadFull(v.r, hd[:])
-			io.CopyN(io.Discard, v.r, int64(binary.BigEndian.Uint32(hd[3:])))
-		default:
-			return nil, 0, 0, fmt.Errorf("rfb: message type %d", t)
-		}
+	if _, err := v.cl.ReadUpdate(); err != nil {
+		return nil, 0, 0, err
 	}
+	img := v.cl.Image
+	if img == nil {
+		return nil, 0, 0, errors.New("rfb: no screen")
+	}
+	return append([]byte(nil), img.Pix...), img.Rect.Dx(), img.Rect.Dy(), nil
 }
 
-// typeText presses and releases each character's key (ASCII keysyms).
+// typeText types s, key by key.
 func (v *rfb) typeText(s string) error {
-	for _, c := range []byte(s) {
-		for _, down := range []byte{1, 0} {
-			m := []byte{4, down, 0, 0, 0, 0, 0, c}
-			if _, err := v.c.Write(m); err != nil {
-				return err
-			}
-			time.Sleep(30 * time.Millisecond)
+	for _, r := range s {
+		if err := v.cl.Type(string(r)); err != nil {
+			return err
 		}
+		time.Sleep(30 * time.Millisecond)
 	}
 	return nil
 }
 
-func (v *rfb) Close() { v.c.Close() }
+func (v *rfb) Close() { v.cl.Close() }
 
 // grab connects, reads one screen and closes; retried until within passes
 // (the session may be moving between nodes).

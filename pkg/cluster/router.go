@@ -226,4 +226,3 @@ func (n *Node) serveCluster(w http.ResponseWriter, r *http.Request) {
 func (n *Node) Owner(ctx context.Context, id string) (Owner, bool, error) {
 	return n.leases.get(ctx, sessionKey(id))
 }
-

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/do86/do86/internal/testenv"
 	"github.com/do86/do86/pkg/display/web"
 )
 
@@ -56,6 +57,7 @@ func typedDemo(t *testing.T, n *serveNode, id, text string) ([]byte, int, int) {
 // line and prints its ready line on COM1 again).
 func TestClusterKillOwnerResumesElsewhere(t *testing.T) {
 	t.Parallel()
+	testenv.SkipShort(t, "the built do86 binary")
 	servers := StartTestCluster(t, 3)
 	a := startNode(t, "a", natsURLs(servers))
 	b := startNode(t, "b", natsURLs(servers))
@@ -81,6 +83,7 @@ func TestClusterKillOwnerResumesElsewhere(t *testing.T) {
 // on; both viewers see it.
 func TestClusterClaimRace(t *testing.T) {
 	t.Parallel()
+	testenv.SkipShort(t, "the built do86 binary")
 	servers := StartTestCluster(t, 3)
 	a := startNode(t, "a", natsURLs(servers))
 	b := startNode(t, "b", natsURLs(servers))
@@ -129,6 +132,7 @@ func TestClusterClaimRace(t *testing.T) {
 // checkpointing.
 func TestClusterNATSServerDies(t *testing.T) {
 	t.Parallel()
+	testenv.SkipShort(t, "the built do86 binary")
 	servers := StartTestCluster(t, 3)
 	a := startNode(t, "a", servers[0].ClientURL()+","+servers[1].ClientURL()+","+servers[2].ClientURL())
 	store := testStore(t, servers[1:])
@@ -154,6 +158,7 @@ func TestClusterNATSServerDies(t *testing.T) {
 // JetStream are far fewer than ten times one session's.
 func TestClusterDedup(t *testing.T) {
 	t.Parallel()
+	testenv.SkipShort(t, "the built do86 binary")
 	servers := StartTestCluster(t, 3)
 	a := startNode(t, "a", natsURLs(servers))
 	b := startNode(t, "b", natsURLs(servers))
@@ -214,6 +219,7 @@ func TestClusterDedup(t *testing.T) {
 // session is not resumed from it on any node.
 func TestClusterRefusesDamagedManifest(t *testing.T) {
 	t.Parallel()
+	testenv.SkipShort(t, "the built do86 binary")
 	servers := StartTestCluster(t, 3)
 	a := startNode(t, "a", natsURLs(servers))
 	b := startNode(t, "b", natsURLs(servers))
