@@ -67,6 +67,9 @@ func TestClusterKolibriDesktop(t *testing.T) {
 	if diff > top/4/100 {
 		t.Fatalf("the resumed desktop differs from the one left in %d of %d pixels", diff, top/4)
 	}
+	waitCheckpoint(t, store, "kol", time.Now(), time.Minute)
+	t.Logf("first checkpoint on b after the resume (every page asked of the cluster, none new): %.0f ms, %.0f bytes sent",
+		1000*b.metric(t, "do86_checkpoint_seconds_sum")/b.metric(t, "do86_checkpoint_seconds_count"), b.metric(t, "do86_checkpoint_bytes_total")/b.metric(t, "do86_checkpoint_seconds_count"))
 	t.Logf("KolibriOS resumed on another node %v after kill -9 of its owner (lease TTL %v; %v after the lease expired at the latest)",
 		latency.Round(time.Millisecond), testTTL, (latency - testTTL).Round(time.Millisecond))
 }
