@@ -25,8 +25,7 @@ func TestClusterKolibriDesktop(t *testing.T) {
 	store := testStore(t, servers)
 	a.create(t, "kol", "kolibri")
 	desktop := func(fb []byte, w, h int) bool { return w == 1024 && h == 768 }
-	grab(t, a.ws("kol"), 4*time.Minute, desktop)
-	time.Sleep(15 * time.Second) // the desktop draws its icons and settles
+	settled(t, a, "kol", desktop)
 	since := time.Now()
 	waitCheckpoint(t, store, "kol", since, time.Minute)
 	b0, s0, n0 := a.metric(t, "do86_checkpoint_bytes_total"), a.metric(t, "do86_checkpoint_seconds_sum"), a.metric(t, "do86_checkpoint_seconds_count")
@@ -46,7 +45,7 @@ func TestClusterKolibriDesktop(t *testing.T) {
 		t.Logf("KolibriOS desktop: %d distinct pages (%.1f MiB); idle checkpoints send %.0f bytes and take %.0f ms on average (%v apart); the cluster holds %.1f MiB of its pages (deflated)",
 			snap.Info.Unique, float64(snap.Info.Bytes)/(1<<20), (b1-b0)/(n1-n0), 1000*(s1-s0)/(n1-n0), testCheckpoint, float64(info.State.Bytes)/(1<<20))
 	}
-	before, w, h := grab(t, a.ws("kol"), time.Minute, desktop)
+	before, w, h := settled(t, a, "kol", desktop)
 	waitCheckpoint(t, store, "kol", time.Now(), time.Minute)
 	a.kill()
 	t0 := time.Now()
@@ -58,12 +57,7 @@ func TestClusterKolibriDesktop(t *testing.T) {
 	// The desktop as it was, save the taskbar's clock: compare the top
 	// nine tenths of the screen.
 	top := w * 4 * h * 9 / 10
-	diff := 0
-	for i := 0; i < top; i += 4 {
-		if !bytes.Equal(before[i:i+3], after[i:i+3]) {
-			diff++
-		}
-	}
+	diff := diffPixels(before, after, top)
 	if diff > top/4/100 {
 		t.Fatalf("the resumed desktop differs from the one left in %d of %d pixels", diff, top/4)
 	}
@@ -72,4 +66,33 @@ func TestClusterKolibriDesktop(t *testing.T) {
 		1000*b.metric(t, "do86_checkpoint_seconds_sum")/b.metric(t, "do86_checkpoint_seconds_count"), b.metric(t, "do86_checkpoint_bytes_total")/b.metric(t, "do86_checkpoint_seconds_count"))
 	t.Logf("KolibriOS resumed on another node %v after kill -9 of its owner (lease TTL %v; %v after the lease expired at the latest)",
 		latency.Round(time.Millisecond), testTTL, (latency - testTTL).Round(time.Millisecond))
+}
+
+// diffPixels counts the pixels that differ in the first n bytes.
+func diffPixels(a, b []byte, n int) int {
+	diff := 0
+	for i := 0; i+3 < n && i+3 < len(a) && i+3 < len(b); i += 4 {
+		if !bytes.Equal(a[i:i+3], b[i:i+3]) {
+			diff++
+		}
+	}
+	return diff
+}
+
+// settled waits until session id's screen is wanted and its top nine
+// tenths (the taskbar clock left out) stayed the same for 3 s.
+func settled(t *testing.T, n *serveNode, id string, ok func([]byte, int, int) bool) ([]byte, int, int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	prev, w, h := grab(t, n.ws(id), 5*time.Minute, ok)
+	for time.Now().Before(deadline) {
+		time.Sleep(3 * time.Second)
+		cur, w2, h2 := grab(t, n.ws(id), time.Minute, ok)
+		if w2 == w && h2 == h && diffPixels(prev, cur, w*4*h*9/10) == 0 {
+			return cur, w, h
+		}
+		prev, w, h = cur, w2, h2
+	}
+	t.Fatal("the screen never settled")
+	return nil, 0, 0
 }
