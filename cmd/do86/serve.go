@@ -75,7 +75,16 @@ their Host header (a loopback name or address, the --listen address, or a
 name of --allow-host; other names are what DNS rebinding attacks send), and
 starting, stopping or typing into sessions is refused to other sites' pages.
 Listening beyond loopback, serve requires an access token (--web-token, or
-one it generates and prints): open the printed URL, which carries it.`,
+one it generates and prints): open the printed URL, which carries it.
+
+--cluster nats://HOST:PORT[,...] makes serve one node of a cluster on NATS
+JetStream (--cluster-embedded: with a NATS server inside the node, routed to
+the others by --nats-route): snapshots go to JetStream instead of --store,
+a session runs on one node at a time (its lease), any node serves any
+session (passing requests on to its owner), running sessions are saved
+every --checkpoint, and a dead node's sessions resume elsewhere from their
+last checkpoint. /healthz, /readyz and /metrics (Prometheus) are served
+without the token. See the README's "Running on several machines".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return serve(cmd.Context(), f)
