@@ -40,6 +40,7 @@ type serveFlags struct {
 	access      webAccess
 	control     string
 	net, nic    string
+	cluster     clusterFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -82,7 +83,16 @@ one it generates and prints): open the printed URL, which carries it.
 control endpoint, POST /s/ID/control with "Authorization: Bearer TOKEN": type,
 key, mouse, serial, serial-read, screenshot, snapshot, record, query-status
 (pkg/display/web/PROTOCOL.md). The session page's Record button records the
-screen as an animated PNG.`,
+screen as an animated PNG.
+
+--cluster nats://HOST:PORT[,...] makes serve one node of a cluster on NATS
+JetStream (--cluster-embedded: with a NATS server inside the node, routed to
+the others by --nats-route): snapshots go to JetStream instead of --store,
+a session runs on one node at a time (its lease), any node serves any
+session (passing requests on to its owner), running sessions are saved
+every --checkpoint, and a dead node's sessions resume elsewhere from their
+last checkpoint. /healthz, /readyz and /metrics (Prometheus) are served
+without the token. See the README's "Running on several machines".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return serve(cmd.Context(), f)
@@ -102,6 +112,7 @@ screen as an animated PNG.`,
 	fl.StringVar(&f.control, "control-token", "", "turn on the JSON control endpoint of sessions (/s/ID/control) for requests bearing TOKEN (or $DO86_CONTROL_TOKEN)")
 	fl.StringVar(&f.net, "net", "none", "networking: none, or user (each session's guest gets a card on a private NAT network of its own, with outbound access through this host)")
 	fl.StringVar(&f.nic, "nic", "rtl8029", "network card with --net user: rtl8029 (PCI) or ne2k-isa")
+	addClusterFlags(fl, &f.cluster)
 	return cmd
 }
 
@@ -204,6 +215,9 @@ func serve(ctx context.Context, f *serveFlags) error {
 		AllowFiles: f.allowFiles,
 	}
 	var store *pager.Store
+	if f.cluster.enabled() {
+		return serveCluster(ctx, f, addr, engine, policy)
+	}
 	if f.hibernate || len(f.warm) > 0 {
 		path, err := resolveStorePath(f.store)
 		if err != nil {
@@ -284,12 +298,29 @@ func storeSnapshots(store *pager.Store) web.SnapshotFunc {
 	if store == nil {
 		return nil
 	}
+	return snapshotsIn(func(string) (pager.SnapshotStore, error) { return store, nil }, store.Pin, nil)
+}
+
+// snapshotsIn saves serve's machines in the store storeFor returns for
+// each snapshot name (pin, if set, holds one state of it while a machine
+// resumes); saved, if set, hears of every save.
+func snapshotsIn(storeFor func(name string) (pager.SnapshotStore, error), pin func() (func(), error),
+	saved func(name string, bytes int64, d time.Duration, err error)) web.SnapshotFunc {
 	return func(ctx context.Context, m web.Machine, name string) (web.ResumeFunc, error) {
 		em, ok := m.(emuMachine)
 		if !ok {
 			return nil, fmt.Errorf("snapshot %s: not an emulated machine", name)
 		}
-		if _, err := em.SaveSnapshot(ctx, store, name); err != nil {
+		store, err := storeFor(name)
+		if err != nil {
+			return nil, err
+		}
+		t0 := time.Now()
+		st, err := em.SaveSnapshot(ctx, store, name)
+		if saved != nil {
+			saved(name, st.WrittenBytes, time.Since(t0), err)
+		}
+		if err != nil {
 			return nil, err
 		}
 		cfg := em.cfg
@@ -297,11 +328,17 @@ func storeSnapshots(store *pager.Store) web.SnapshotFunc {
 			c := cfg
 			c.Serial = serial
 			c.Logger = sessionLogger(ctx, cfg.Name)
-			unpin, err := store.Pin() // one state of the store from record to pages
+			if pin != nil {
+				unpin, err := pin() // one state of the store from record to pages
+				if err != nil {
+					return nil, err
+				}
+				defer unpin()
+			}
+			store, err := storeFor(name)
 			if err != nil {
 				return nil, err
 			}
-			defer unpin()
 			m, err := emu.Resume(c, store, name)
 			if err != nil {
 				return nil, err

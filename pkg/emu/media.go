@@ -167,7 +167,7 @@ func (c *Config) fingerprintMedia() ([]Medium, error) {
 // Image) replace the saved ones only when they have the same content;
 // req's firmware and JIT settings apply. A snapshot made before media were
 // recorded needs its media given in req.
-func ResumeConfig(ctx context.Context, store *pager.Store, name string, req Request) (Config, error) {
+func ResumeConfig(ctx context.Context, store pager.SnapshotStore, name string, req Request) (Config, error) {
 	snap, err := store.Load(name)
 	if err != nil {
 		return Config{}, err

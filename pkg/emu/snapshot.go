@@ -81,7 +81,7 @@ type SnapshotStats struct {
 // slices, from a function given to Do — or while Run is not running. Only
 // the pages that changed since this machine's previous snapshot are hashed,
 // and only pages the store lacks are written.
-func (m *Machine) Snapshot(store *pager.Store, name string) (SnapshotStats, error) {
+func (m *Machine) Snapshot(store pager.SnapshotStore, name string) (SnapshotStats, error) {
 	var st SnapshotStats
 	if m.core == nil {
 		return st, errors.New("snapshot: the machine is closed")
@@ -150,7 +150,7 @@ func (m *Machine) Snapshot(store *pager.Store, name string) (SnapshotStats, erro
 // SaveSnapshot runs Snapshot with the machine to itself (see Exec) and
 // waits for it: safe from any goroutine, whether Run runs or not. ctx
 // bounds the wait; a ctx already done saves nothing.
-func (m *Machine) SaveSnapshot(ctx context.Context, store *pager.Store, name string) (SnapshotStats, error) {
+func (m *Machine) SaveSnapshot(ctx context.Context, store pager.SnapshotStore, name string) (SnapshotStats, error) {
 	var st SnapshotStats
 	var err error
 	if xerr := m.Exec(ctx, func() { st, err = m.Snapshot(store, name) }); xerr != nil {
@@ -166,7 +166,7 @@ func (m *Machine) SaveSnapshot(ctx context.Context, store *pager.Store, name str
 // version) is refused before any machine is built; one with a device state
 // of another kind or version, or made of a machine with other devices, is
 // refused naming the device (see the top of this file).
-func Resume(cfg Config, store *pager.Store, name string) (*Machine, error) {
+func Resume(cfg Config, store pager.SnapshotStore, name string) (*Machine, error) {
 	snap, err := store.Load(name)
 	if err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ func Resume(cfg Config, store *pager.Store, name string) (*Machine, error) {
 // machine with the same configuration. Call it before Run or on the
 // emulation goroutine. On error the machine is in an undefined state: reset
 // or close it.
-func (m *Machine) Restore(store *pager.Store, name string) error {
+func (m *Machine) Restore(store pager.SnapshotStore, name string) error {
 	snap, err := store.Load(name)
 	if err != nil {
 		return err
@@ -237,7 +237,7 @@ func checkSnapshot(name string, snap *pager.Snapshot) (*machineState, error) {
 	return ms, nil
 }
 
-func (m *Machine) restore(store *pager.Store, name string, snap *pager.Snapshot, ms *machineState) error {
+func (m *Machine) restore(store pager.SnapshotStore, name string, snap *pager.Snapshot, ms *machineState) error {
 	if ms.Memory != m.cfg.Memory {
 		return fmt.Errorf("snapshot %q has %d MiB of RAM, this machine %d MiB", name, ms.Memory>>20, m.cfg.Memory>>20)
 	}

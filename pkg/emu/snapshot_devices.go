@@ -57,7 +57,7 @@ func saveDisk(nd namedDisk, data map[pager.Hash][]byte) (pager.Disk, error) {
 }
 
 // restoreDisk writes a snapshot's chunks back into the disk's overlay.
-func restoreDisk(store *pager.Store, nd namedDisk, sd pager.Disk) error {
+func restoreDisk(store pager.SnapshotStore, nd namedDisk, sd pager.Disk) error {
 	if sd.Sectors != nd.d.Sectors() {
 		return fmt.Errorf("snapshot: disk %s has %d sectors, the snapshot's %d", nd.name, nd.d.Sectors(), sd.Sectors)
 	}

@@ -72,3 +72,5 @@ var (
 	// ErrReadOnly: a write to a store opened read-only.
 	ErrReadOnly = errors.New("pager: the store is open read-only")
 )
+
+func sha256Sum(b []byte) Hash { return sha256.Sum256(b) }

@@ -45,6 +45,41 @@ func (s *Store) Save(name string, snap *Snapshot) (Stats, error) {
 	if snap.Data == nil {
 		return st, errors.New("pager: the snapshot has no Data to read pages from")
 	}
+	info, st, set := prepare(name, snap)
+	rec := *snap
+	rec.Info = info
+	val, err := encodeRecord(&rec)
+	if err != nil {
+		return st, err
+	}
+	infoVal, err := encodeInfo(info)
+	if err != nil {
+		return st, err
+	}
+	err = s.withDB(modeCreate, "save", func(db *bolt.DB) error {
+		return s.save(db, name, snap, set, val, infoVal, &st)
+	})
+	if err != nil {
+		return st, err
+	}
+	st.Duration = time.Since(t0)
+	return st, nil
+}
+
+// SaveInfo returns the Info a store keeps for snap saved as name (the
+// counts, the format, the creation time), the Stats of a save before any
+// page is written, and the distinct non-zero hashes the snapshot names.
+func SaveInfo(name string, snap *Snapshot) (Info, Stats, []Hash) {
+	info, st, set := prepare(name, snap)
+	l := make([]Hash, 0, len(set))
+	for h := range set {
+		l = append(l, h)
+	}
+	return info, st, l
+}
+
+func prepare(name string, snap *Snapshot) (Info, Stats, map[Hash]struct{}) {
+	var st Stats
 	set := snap.hashes()
 	st.Pages = len(snap.Memory)
 	for _, h := range snap.Memory {
@@ -64,28 +99,12 @@ func (s *Store) Save(name string, snap *Snapshot) (Stats, error) {
 		info.StateBytes += len(b)
 	}
 	info.Bytes = 0
-	for h := range set {
-		info.Bytes += int64(len(snap.Data(h)))
+	if snap.Data != nil {
+		for h := range set {
+			info.Bytes += int64(len(snap.Data(h)))
+		}
 	}
-
-	rec := *snap
-	rec.Info = info
-	val, err := encodeRecord(&rec)
-	if err != nil {
-		return st, err
-	}
-	infoVal, err := encodeInfo(info)
-	if err != nil {
-		return st, err
-	}
-	err = s.withDB(modeCreate, "save", func(db *bolt.DB) error {
-		return s.save(db, name, snap, set, val, infoVal, &st)
-	})
-	if err != nil {
-		return st, err
-	}
-	st.Duration = time.Since(t0)
-	return st, nil
+	return info, st, set
 }
 
 // save writes a snapshot's new pages and then its record, holding the file

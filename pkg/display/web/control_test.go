@@ -106,11 +106,11 @@ func TestControlEndpoint(t *testing.T) {
 	// Keys.
 	call(t, url, token, `{"execute":"type","arguments":{"text":"ab\n"}}`)
 	call(t, url, token, `{"execute":"key","arguments":{"keys":["ctrl+alt+del"]}}`)
-	waitFor(t, func() bool { return m.keysString() == "1e+ 1e- 30+ 30- 1c+ 1c- 1d+ 38+ e053+ e053- 38- 1d-" }, m.keysString)
+	waitUntil(t, func() bool { return m.keysString() == "1e+ 1e- 30+ 30- 1c+ 1c- 1d+ 38+ e053+ e053- 38- 1d-" }, m.keysString)
 
 	// COM1 both ways.
 	call(t, url, token, `{"execute":"serial","arguments":{"text":"hi"}}`)
-	waitFor(t, func() bool { m.mu.Lock(); defer m.mu.Unlock(); return string(m.typed) == "hi" }, func() string { return string(m.typed) })
+	waitUntil(t, func() bool { m.mu.Lock(); defer m.mu.Unlock(); return string(m.typed) == "hi" }, func() string { return string(m.typed) })
 	go func() {
 		time.Sleep(100 * time.Millisecond)
 		m.serial.Write([]byte("login: "))
@@ -128,7 +128,7 @@ func TestControlEndpoint(t *testing.T) {
 	// relative pointer reaches from the top-left corner.
 	call(t, url, token, `{"execute":"mouse","arguments":{"dx":5,"dy":-3,"buttons":1}}`)
 	call(t, url, token, `{"execute":"mouse","arguments":{"x":10,"y":20}}`)
-	waitFor(t, func() bool {
+	waitUntil(t, func() bool {
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		if len(m.mice) == 0 || m.mice[0] != [4]int{5, -3, 0, 1} {
@@ -267,7 +267,7 @@ func TestRecordButton(t *testing.T) {
 }
 
 // waitFor polls cond for up to five seconds.
-func waitFor(t *testing.T, cond func() bool, got func() string) {
+func waitUntil(t *testing.T, cond func() bool, got func() string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {

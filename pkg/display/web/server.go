@@ -37,6 +37,13 @@ type Options struct {
 	// it resumes when opened again (hibernate.go). Needs Snapshot. Crashed
 	// and failed sessions are stopped as before.
 	Hibernate bool
+	// Checkpoint, when positive, saves every running session to its
+	// snapshot "serve/ID" this often (needs Snapshot; cluster.go), so that
+	// a node's death loses at most that much.
+	Checkpoint time.Duration
+	// Ended, when set, is called with a session's id once the session is
+	// removed from this server for good (stopped, fenced or handed off).
+	Ended func(id string)
 	// Warm lists images booted once at start and saved as "warm/IMAGE"
 	// when ready, from which their later sessions start (warm.go). Needs
 	// Snapshot.
@@ -255,6 +262,7 @@ func (s *Server) Close() error {
 		go func() {
 			defer wg.Done()
 			sess.stop("the server is shutting down")
+			s.ended(sess.id)
 		}()
 	}
 	wg.Wait()
@@ -326,16 +334,8 @@ func (s *Server) Start(id, image string) (*Session, error) {
 	if err := s.checkImage(image); err != nil {
 		return nil, err
 	}
-	if s.opts.MaxSessions > 0 {
-		n := 0
-		for _, sess := range s.sessions {
-			if sess.active() {
-				n++
-			}
-		}
-		if n >= s.opts.MaxSessions {
-			return nil, fmt.Errorf("%w: all %d machines this server may run (--max-sessions) are in use; stop one or try again later", ErrTooMany, s.opts.MaxSessions)
-		}
+	if err := s.roomLocked(); err != nil {
+		return nil, err
 	}
 	sess := newSession(s.ctx, id, image, s.opts.Scrollback, s.logf)
 	sess.deleteSnap = s.opts.DeleteSnapshot
@@ -358,6 +358,7 @@ func (s *Server) Stop(id, reason string) bool {
 	if ok {
 		s.logf("session %s: stopped: %s", id, reason)
 		sess.stop(reason)
+		s.ended(id)
 	}
 	return ok
 }
@@ -369,6 +370,9 @@ func (s *Server) janitor() {
 	tick := time.Second
 	if s.opts.Idle > 0 && s.opts.Idle/4 < tick {
 		tick = max(s.opts.Idle/4, 10*time.Millisecond)
+	}
+	if s.opts.Checkpoint > 0 && s.opts.Checkpoint/4 < tick {
+		tick = max(s.opts.Checkpoint/4, 10*time.Millisecond)
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -394,6 +398,9 @@ func (s *Server) janitor() {
 			for _, sess := range all {
 				if sample {
 					sess.sampleViewers(now)
+				}
+				if s.checkpointDue(sess, now) {
+					go s.checkpoint(sess)
 				}
 				if sess == s.single || s.opts.Idle <= 0 || sess.idleFor(now) < s.opts.Idle || sess.isHibernating() {
 					continue

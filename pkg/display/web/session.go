@@ -92,6 +92,8 @@ type Session struct {
 	endMachine  func()       // ends the current machine's Run (to hibernate)
 	from        string       // the snapshot the machine was resumed from, if any
 	hibernating bool         // a hibernation snapshot is being saved
+	saving      bool         // a checkpoint is being saved (cluster.go)
+	lastSave    time.Time    // when the last checkpoint began (or the machine was attached)
 	resume      ResumeFunc   // rebuilds the hibernated machine
 	snapName    string       // the session's hibernation snapshot, once saved
 	state       State
@@ -185,6 +187,7 @@ func (s *Session) attach(m Machine, end func(), from string) {
 	old := s.vnc
 	s.m, s.hub, s.vnc, s.endMachine, s.from = m, hub, v, end, from
 	s.gen++
+	s.lastSave = time.Now()
 	if len(s.viewers) == 0 {
 		s.idleSince = time.Now()
 	}
