@@ -67,6 +67,9 @@ const (
 	offSegOffsets    = 736
 	offProtectedMode = 800
 	offMemorySize    = 812
+	offCR            = 580 // cr[0..7], i32 each
+	offFPUControl    = 1036
+	offFPUStatus     = 1040
 	offCurrentTSC    = 960
 )
 
@@ -331,6 +334,25 @@ func (c *Core) LowerIRQ(n int) {
 func (c *Core) InHLT() bool {
 	b, _ := c.mem.ReadByte(offInHLT)
 	return b != 0
+}
+
+// CR0.NE, numeric error: set, an x87 error is exception 16; clear, it is
+// reported through FERR# (the PC's IRQ 13).
+const cr0NE = 1 << 5
+
+// FERR reports whether an unmasked x87 exception is pending while CR0.NE is
+// clear: the level of the FERR# output a PC routes to IRQ 13. The core has
+// no such output (its FPU sets exception flags in the status word and
+// raises nothing), so it is derived from the state: an exception flag
+// (status word bits 0-5) whose mask bit in the control word is clear.
+func (c *Core) FERR() bool {
+	cr0, _ := c.mem.ReadUint32Le(offCR)
+	if cr0&cr0NE != 0 {
+		return false
+	}
+	sw, _ := c.mem.ReadUint16Le(offFPUStatus)
+	cw, _ := c.mem.ReadUint16Le(offFPUControl)
+	return sw&^cw&0x3F != 0
 }
 
 // InterruptsEnabled reports EFLAGS.IF.

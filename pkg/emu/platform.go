@@ -7,6 +7,7 @@ import (
 	"github.com/do86/do86/internal/bus"
 	"github.com/do86/do86/internal/dev/acpi"
 	"github.com/do86/do86/internal/dev/debugcon"
+	"github.com/do86/do86/internal/dev/ferr"
 	"github.com/do86/do86/internal/dev/sysctl"
 	"github.com/do86/do86/internal/dev/uart16550"
 )
@@ -39,6 +40,10 @@ func (m *Machine) wirePlatform() error {
 	add(acpi.GPE0Base, acpi.GPE0Len, acpi.Zero{}, "gpe0")
 	add(acpi.PCIHotplugBase, acpi.PCIHotplugLen, acpi.Zero{}, "pci-hotplug")
 	add(acpi.CPUHotplugBase, acpi.CPUHotplugLen, acpi.Zero{}, "cpu-hotplug")
+
+	d.ferr = ferr.New(irq(ferr.IRQLine))
+	add(ferr.Port, 1, d.ferr, "ferr")
+	m.resetters = append(m.resetters, d.ferr)
 
 	rc := sysctl.NewResetControl(m.requestReset)
 	pa := sysctl.NewPortA(m.requestReset)

@@ -9,6 +9,7 @@ import (
 	"github.com/do86/do86/internal/dev/acpi"
 	"github.com/do86/do86/internal/dev/ahci"
 	"github.com/do86/do86/internal/dev/fdc"
+	"github.com/do86/do86/internal/dev/ferr"
 	"github.com/do86/do86/internal/dev/fwcfg"
 	"github.com/do86/do86/internal/dev/i8042"
 	"github.com/do86/do86/internal/dev/i8237"
@@ -36,6 +37,7 @@ type devices struct {
 	ahci   *ahci.Controller
 	pm     *acpi.PM
 	com1   *uart16550.UART
+	ferr   *ferr.Latch
 }
 
 // wire builds the chipset and devices and puts them on the buses.
