@@ -39,6 +39,11 @@ const Above4GiBWindowSize = 2 << 20
 // paeAddrHigh are the address bits 32-51 of a PAE entry.
 const paeAddrHigh = 0x000FFFFF_00000000
 
+// patchPAE also makes PAE's 2 MiB pages work without CR4.PSE (below):
+// memtest86+ and other PAE kernels set CR4.PAE alone, and the walk took
+// their 2 MiB pages' data for page tables, sending the CPU into garbage
+// (and the core into a stack overflow).
+
 // The functions patchPAE works on, by their (mangled Rust) names.
 const (
 	fnRead64s   = "_RNvNtNtCslOG1uufA09K_3v863cpu6memory7read64s"
@@ -59,6 +64,17 @@ func patchPAE(m *wasmModule) error {
 	}
 	pdpte, err := m.function(fnLoadPDPTE)
 	if err != nil {
+		return err
+	}
+	// Large pages: with PAE a page-directory entry's PS bit makes a 2 MiB
+	// page whatever CR4.PSE says (Intel SDM vol. 3, 4.4.2); the walk tests
+	// cr4 & CR4_PSE (16) only, and with PAE alone takes a large page's
+	// base for a page table. Test cr4 & (CR4_PSE|CR4_PAE) instead: the
+	// same for 32-bit paging, right for PAE.
+	pse := []byte{0x20, 8, 0x41, 0x10, 0x71, 0x45, 0x0D, 0, 0x20, 7, 0x41, 0x80, 0x01, 0x71}
+	psePAE := append([]byte(nil), pse...)
+	psePAE[3] = 0x30
+	if err := m.replace(walk, pse, psePAE, 1, "CR4.PSE tests in do_page_walk"); err != nil {
 		return err
 	}
 	entry := m.addFunction(m.funcType(read64), paeEntryBody(read64))

@@ -14,7 +14,8 @@ import (
 // the probes the test put in its table and prints one line per probe on
 // COM1: eight hex digits, then "END".
 //
-// With PAE, linear memory is mapped with 2 MiB pages: 0-1 GiB, 2-3 GiB and
+// With PAE (CR4.PAE alone, as memtest86+ sets it), linear memory is
+// mapped with 2 MiB pages: 0-1 GiB, 2-3 GiB and
 // 3-4 GiB identity, and 1-2 GiB onto physical 4 GiB + (0-1 GiB), above
 // what a 32-bit physical address reaches: a read there must see nothing,
 // not the RAM at 0-1 GiB.
@@ -131,7 +132,7 @@ func probeSector(t *testing.T, pae bool, probes []probe) []byte {
 		a.Pop(EAX)
 		a.Add(EAX, Imm(0x1000))
 		a.Loop(".pdpte")
-		a.Mov(EAX, Imm(0x30)) // CR4.PSE | CR4.PAE
+		a.Mov(EAX, Imm(0x20)) // CR4.PAE alone: 2 MiB pages need no CR4.PSE
 		a.Mov(CR4, EAX)
 		a.Mov(EAX, Imm(probePDPT))
 		a.Mov(CR3, EAX)
