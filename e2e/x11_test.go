@@ -185,8 +185,17 @@ func TestX11Desktop(t *testing.T) {
 		// skip the exact check until the absolute (USB tablet) device
 		// exists.
 		old := frame(t, c)
-		if err := c.Pointer(0, 150, 600); err != nil {
+		// do86's VNC server takes a client's first position as where
+		// the guest's pointer is (X starts it at the centre), then sends
+		// the moves: go there first, then in steps as a hand would.
+		if err := c.Pointer(0, 512, 384); err != nil {
 			t.Fatal(err)
+		}
+		for i := 1; i <= 10; i++ {
+			if err := c.Pointer(0, 512+(150-512)*i/10, 384+(600-384)*i/10); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 		time.Sleep(3 * time.Second)
 		now := frame(t, c)
@@ -200,15 +209,17 @@ func TestX11Desktop(t *testing.T) {
 	})
 }
 
-// pointerMoved finds where the pointer was drawn in b that was not in a,
-// away from its old position: the centre of the changed pixels more than
-// 24 pixels from old.
+// pointerMoved finds where the pointer was drawn in b over the root
+// window: the centre of the pixels that were the root window's blue in a
+// and are something else in b, more than 24 pixels from old (windows
+// redrawn for a change of focus are not the root window).
 func pointerMoved(a, b *image.RGBA, old image.Point) (image.Point, bool) {
+	root := color.RGBA{0x3a, 0x6e, 0xa5, 0xff}
 	var sx, sy, n int
 	r := a.Bounds()
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
-			if a.RGBAAt(x, y) == b.RGBAAt(x, y) {
+			if a.RGBAAt(x, y) != root || b.RGBAAt(x, y) == root {
 				continue
 			}
 			if abs(x-old.X) < 24 && abs(y-old.Y) < 24 {
