@@ -125,3 +125,23 @@ func TestPAEAbove4GiB(t *testing.T) {
 	want[5] = got[5]
 	check(t, probes, got, want, why)
 }
+
+// Accesses that straddle the end of a host-served range reach each device
+// with offsets inside its range or none at all: the guest runs on, whatever
+// the values (the VGA window's depend on its mode).
+func TestMMIOEdges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the core and SeaBIOS")
+	}
+	t.Parallel()
+	var probes []probe
+	for _, a := range []uint32{0x9FFFE, 0xBFFFD, 0xBFFFE, 0xBFFFF, 0xE0000000 + 16<<20 - 2, 0xFEBFFFFE, 0xFEC00FFE, 0xFEE00FFE, 0xFEDFFFFE, 0xFFFFFFFE - 0x40000} {
+		probes = append(probes, probe{Addr: a, Op: probeWriteRead}, probe{Addr: a + 1, Op: probeRead})
+	}
+	got := runProbes(t, 32<<20, false, probes)
+	for i, g := range got {
+		if len(g) != 8 {
+			t.Errorf("probe %d at %#x printed %q", i, probes[i].Addr, g)
+		}
+	}
+}
