@@ -64,6 +64,11 @@ if [ $want_tests = 1 ]; then
 	# memtest86+ (a bzImage that walks all memory with PAE paging) for the
 	# compatibility tests.
 	[ -f /boot/memtest86+ia32.bin ] || pkgs+=(memtest86+)
+	# grub-mkrescue and what it needs, to build a GRUB CD around it.
+	command -v grub-mkrescue >/dev/null || pkgs+=(grub-common)
+	[ -d /usr/lib/grub/i386-pc ] || pkgs+=(grub-pc-bin)
+	command -v xorriso >/dev/null || pkgs+=(xorriso)
+	command -v mcopy >/dev/null || pkgs+=(mtools)
 fi
 if [ ${#pkgs[@]} -gt 0 ]; then
 	apt_install "${pkgs[@]}"
