@@ -3,7 +3,8 @@
 #  - the pinned v86 CPU core (npm package v86, build/v86.wasm), sha256-checked,
 #    into third_party/v86/ (never committed) and the user cache directory;
 #  - Debian's SeaBIOS (installed when missing and running as root);
-#  - with --test, the tools the test suite drives (tmux, nasm).
+#  - with --test, the tools the test suite drives (tmux, nasm, ...) and
+#    Debian's memtest86+ as a guest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,6 +61,14 @@ if [ $want_tests = 1 ]; then
 		Xvfb:xvfb xdotool:xdotool chromium:chromium; do
 		command -v "${tp%%:*}" >/dev/null || pkgs+=("${tp#*:}")
 	done
+	# memtest86+ (a bzImage that walks all memory with PAE paging) for the
+	# compatibility tests.
+	[ -f /boot/memtest86+ia32.bin ] || pkgs+=(memtest86+)
+	# grub-mkrescue and what it needs, to build a GRUB CD around it.
+	command -v grub-mkrescue >/dev/null || pkgs+=(grub-common)
+	[ -d /usr/lib/grub/i386-pc ] || pkgs+=(grub-pc-bin)
+	command -v xorriso >/dev/null || pkgs+=(xorriso)
+	command -v mcopy >/dev/null || pkgs+=(mtools)
 fi
 if [ ${#pkgs[@]} -gt 0 ]; then
 	apt_install "${pkgs[@]}"

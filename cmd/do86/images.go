@@ -25,7 +25,7 @@ func newImagesCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tOS\tBOOT\tMEMORY\tSIZE\tWHERE")
+			fmt.Fprintln(w, "NAME\tOS\tBOOT\tMEMORY\tSIZE\tVERIFIED\tWHERE")
 			for _, s := range images.List(opts()) {
 				size := "?"
 				switch {
@@ -34,9 +34,17 @@ func newImagesCmd() *cobra.Command {
 				case s.Entry.Size > 0:
 					size = images.HumanBytes(s.Entry.Size)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%dM\t%s\t%s\n", s.Name, s.OS, s.Boot, s.MemoryMiB, size, s.Where)
+				verified := "no"
+				if s.IsVerified() {
+					verified = "yes"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%dM\t%s\t%s\t%s\n", s.Name, s.OS, s.Boot, s.MemoryMiB, size, verified, s.Where)
 			}
-			return w.Flush()
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "VERIFIED: booted by do86's own tests; \"no\": never booted here (see: do86 images info NAME)")
+			return nil
 		},
 	}
 	pull := &cobra.Command{

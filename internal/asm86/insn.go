@@ -326,12 +326,12 @@ func (a *Asm) Push(o Operand) {
 	}
 }
 
-// Pop pops into a 16-bit register or segment register.
+// Pop pops into a register or segment register.
 func (a *Asm) Pop(o Operand) {
 	t := a.text("pop", o)
 	switch o := o.(type) {
 	case Reg:
-		a.emit(t, 0x58+o.N)
+		a.emit(t, cat(a.osize(o.Size), []byte{0x58 + o.N})...)
 	case SReg:
 		if o == CS {
 			a.errorf("pop cs")
@@ -455,3 +455,13 @@ func (a *Asm) Clc() { a.emit("clc", 0xF8) }
 
 // Aam splits AL into AH = AL/10, AL = AL%10.
 func (a *Asm) Aam() { a.emit("aam", 0xD4, 0x0A) }
+
+// Lodsd loads EAX from DS:SI (DS:ESI with A32) and advances it by 4.
+func (a *Asm) Lodsd() { a.emit("lodsd", cat(a.osize(4), []byte{0xAD})...) }
+
+// Stosd stores EAX at ES:DI (ES:EDI with A32) and advances it by 4.
+func (a *Asm) Stosd() { a.emit("stosd", cat(a.osize(4), []byte{0xAB})...) }
+
+// Op emits an instruction the assembler has no method for (an x87
+// instruction, say) from its bytes, with its text for the listing.
+func (a *Asm) Op(text string, b ...byte) { a.emit(text, b...) }

@@ -111,6 +111,12 @@ func (a *Asm) Lgdt32(m Mem) {
 	a.emit("o32 lgdt "+m.addr(a.Dialect), cat(p, []byte{0x66, 0x0F, 0x01}, enc)...)
 }
 
+// Lidt32 loads the IDT register from the 6-byte pseudo-descriptor at m.
+func (a *Asm) Lidt32(m Mem) {
+	p, enc := a.modrm(3, m)
+	a.emit("o32 lidt "+m.addr(a.Dialect), cat(p, []byte{0x66, 0x0F, 0x01}, enc)...)
+}
+
 // JmpFarDword jumps through a 6-byte far pointer at m: a 32-bit offset and
 // a selector (how 16-bit code enters 32-bit protected mode).
 func (a *Asm) JmpFarDword(m Mem) {

@@ -76,8 +76,14 @@ type CReg struct {
 
 func (c CReg) String() string { return c.name }
 
-// CR0 holds the protection-enable bit PE.
-var CR0 = CReg{0, "cr0"}
+// The control registers: CR0 holds the protection-enable and paging bits,
+// CR3 the page directory (or PAE page-directory-pointer table) base, CR4
+// the paging extensions (PSE, PAE).
+var (
+	CR0 = CReg{0, "cr0"}
+	CR3 = CReg{3, "cr3"}
+	CR4 = CReg{4, "cr4"}
+)
 
 // Imm is an immediate value.
 type Imm int

@@ -118,8 +118,12 @@ func LoadLinux(kernel, initrd []byte, cmdline string, ramSize uint32) (*Plan, er
 	}
 	pm := kernel[setupSize:]
 	if proto >= 0x204 {
-		if want := uint64(le32(hdrSyssize)) * 16; want > uint64(len(pm)) {
-			return nil, fmt.Errorf("truncated bzImage: the protected-mode part is %d bytes, the header says %d", len(pm), want)
+		// syssize counts 16-byte paragraphs, rounded up (boot.rst): the
+		// last one may reach up to 15 bytes past the end of the file, as
+		// QEMU and GRUB accept. The whole file is loaded either way.
+		paras := uint64(le32(hdrSyssize))
+		if have := (uint64(len(pm)) + 15) / 16; paras > have {
+			return nil, fmt.Errorf("truncated bzImage: the protected-mode part is %d bytes, the header says %d", len(pm), paras*16)
 		}
 	}
 	if off := int(le16(hdrKernelVersion)); off != 0 && off+0x200 < len(kernel) {

@@ -35,6 +35,12 @@ func TestLoadLinuxErrors(t *testing.T) {
 		{"setup too big", with(func(o *bzOpts) { o.setupSects = 64 }), nil, "", 128 * mib, "larger than 32 KiB"},
 		{"cut in the setup", good[:0x900], nil, "", 128 * mib, "truncated bzImage: 2304 bytes, but the setup alone takes 2560"},
 		{"cut in the kernel", good[:len(good)-100], nil, "", 128 * mib, "truncated bzImage: the protected-mode part is 65436 bytes, the header says 65536"},
+		// syssize rounds up to whole paragraphs: the last one may run up to
+		// 15 bytes past the end of the file, not 16.
+		{"syssize rounded up", good[:len(good)-15], nil, "", 128 * mib, ""},
+		{"syssize rounded up by 1", good[:len(good)-1], nil, "", 128 * mib, ""},
+		{"a whole paragraph missing", good[:len(good)-16], nil, "", 128 * mib, "truncated bzImage: the protected-mode part is 65520 bytes, the header says 65536"},
+		{"odd size, rounded up", with(func(o *bzOpts) { o.pmSize = 65536 + 3 }), nil, "", 128 * mib, ""},
 		{"cmdline too long", with(func(o *bzOpts) { o.cmdlineSize = 16 }), nil, strings.Repeat("x", 17), 128 * mib, "command line is 17 bytes; this kernel takes at most 16"},
 		{"cmdline at the limit", with(func(o *bzOpts) { o.cmdlineSize = 16 }), nil, strings.Repeat("x", 16), 128 * mib, ""},
 		{"old cmdline limit", with(func(o *bzOpts) { o.proto = 0x205 }), nil, strings.Repeat("x", 256), 128 * mib, "at most 255"},

@@ -32,8 +32,8 @@ type IRQ interface {
 }
 
 // Memory is guest physical memory as DMA engines see it. WritePhys also tells
-// the core's JIT that the range changed. Accesses beyond RAM are dropped
-// (writes) or read as zeros.
+// the core's JIT that the range changed. Beyond RAM nothing answers a bus
+// master, as on a PC: writes are dropped and reads are all ones.
 type Memory interface {
 	ReadPhys(addr uint32, p []byte)
 	WritePhys(addr uint32, p []byte)

@@ -22,6 +22,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
@@ -66,6 +67,9 @@ const (
 	offSegOffsets    = 736
 	offProtectedMode = 800
 	offMemorySize    = 812
+	offCR            = 580 // cr[0..7], i32 each
+	offFPUControl    = 1036
+	offFPUStatus     = 1040
 	offCurrentTSC    = 960
 )
 
@@ -133,6 +137,9 @@ func LoadEngineWith(path string, o EngineOptions) (*Engine, error) {
 	if wasm, err = setJITThreshold(wasm, t); err != nil {
 		return nil, err
 	}
+	if wasm, err = patchCore(wasm); err != nil {
+		return nil, err
+	}
 	e := &Engine{wasm: wasm}
 	if cacheDir != "" {
 		pruneCache(cacheDir, CacheBudget)
@@ -167,6 +174,8 @@ type Core struct {
 	ramSize uint32
 	lfbBase uint32
 	lfbSize uint32
+	hole    uint32 // the fetch hole's physical address (fetch.go)
+	panic   string // the core's last panic message, if it panicked
 
 	jit  *jitHost        // nil with the JIT off
 	resv *reservedMemory // the memory's mapping; nil with wazero's default
@@ -176,7 +185,11 @@ type Core struct {
 	stack                                                       [8]uint64
 }
 
-// ErrTrap wraps a wasm trap inside the core: the instance is unusable.
+// ErrTrap wraps a wasm trap inside the core: the instance is unusable. The
+// core traps when it panics (v86 panics where it meets a case it does not
+// implement, such as a task register it cannot load or a fault it cannot
+// deliver) or on a fault of its own; no guest address reaches past its
+// memory (see pae.go and fetch.go).
 var ErrTrap = errors.New("core: the CPU core crashed")
 
 // Abort abandons the call into the core in progress, from inside a host
@@ -284,6 +297,9 @@ func (c *Core) init(o Options) error {
 		return err
 	}
 	c.lfbBase, c.lfbSize = uint32(lfb), vga
+	if err := c.makeFetchHole(); err != nil {
+		return err
+	}
 	if !o.JIT {
 		if _, err := c.call("set_jit_config", 0, 1); err != nil {
 			return err
@@ -323,7 +339,7 @@ func (c *Core) MainLoop() (float64, error) {
 	}
 	err := c.fnMainLoop.CallWithStack(c.ctx, c.stack[:])
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrTrap, err)
+		return 0, c.trapError(err)
 	}
 	return api.DecodeF64(c.stack[0]), nil
 }
@@ -352,6 +368,25 @@ func (c *Core) InHLT() bool {
 	return b != 0
 }
 
+// CR0.NE, numeric error: set, an x87 error is exception 16; clear, it is
+// reported through FERR# (the PC's IRQ 13).
+const cr0NE = 1 << 5
+
+// FERR reports whether an unmasked x87 exception is pending while CR0.NE is
+// clear: the level of the FERR# output a PC routes to IRQ 13. The core has
+// no such output (its FPU sets exception flags in the status word and
+// raises nothing), so it is derived from the state: an exception flag
+// (status word bits 0-5) whose mask bit in the control word is clear.
+func (c *Core) FERR() bool {
+	cr0, _ := c.mem.ReadUint32Le(offCR)
+	if cr0&cr0NE != 0 {
+		return false
+	}
+	sw, _ := c.mem.ReadUint16Le(offFPUStatus)
+	cw, _ := c.mem.ReadUint16Le(offFPUControl)
+	return sw&^cw&0x3F != 0
+}
+
 // InterruptsEnabled reports EFLAGS.IF.
 func (c *Core) InterruptsEnabled() bool {
 	f, _ := c.mem.ReadUint32Le(offFlags)
@@ -373,14 +408,17 @@ func (c *Core) IP() uint32 {
 // MemorySize returns guest RAM in bytes.
 func (c *Core) MemorySize() uint32 { return c.ramSize }
 
-// ReadPhys copies guest RAM at addr into p; bytes beyond RAM read as zero.
+// ReadPhys copies guest RAM at addr into p; bytes beyond RAM read as all
+// ones, as a bus master's reads of nothing do on a PC.
 func (c *Core) ReadPhys(addr uint32, p []byte) {
 	n := c.clip(addr, len(p))
 	if n > 0 {
 		b, _ := c.mem.Read(c.ramBase+addr, uint32(n))
 		copy(p, b)
 	}
-	clear(p[n:])
+	for i := n; i < len(p); i++ {
+		p[i] = 0xFF
+	}
 }
 
 // WritePhys copies p into guest RAM at addr and tells the JIT; bytes beyond
@@ -485,4 +523,30 @@ func DefaultCacheDir() string {
 		return ""
 	}
 	return filepath.Join(d, "do86", "wazero")
+}
+
+// trapError makes the one-line error of a trap in main_loop: the core's
+// panic message when it panicked (its console shows it), else the trap's
+// first line. The whole wasm stack trace goes to the host's log.
+func (c *Core) trapError(err error) error {
+	msg := err.Error()
+	c.host.Log("trap: " + msg)
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	// A Go panic of ours inside a host call (RaiseIRQ from a device timer,
+	// say) already says it is a crash.
+	msg = strings.TrimPrefix(msg, ErrTrap.Error()+": ")
+	if c.panic != "" {
+		return fmt.Errorf("%w: v86 panicked: %s (%s)", ErrTrap, c.panic, msg)
+	}
+	return fmt.Errorf("%w: %s", ErrTrap, msg)
+}
+
+// notePanic remembers a panic message from the core's console: Rust's panic
+// hook prints "panicked at FILE:LINE:COL:" and the message on the next line.
+func (c *Core) notePanic(s string) {
+	if rest, ok := strings.CutPrefix(s, "panicked at "); ok {
+		c.panic = strings.Join(strings.Fields(rest), " ")
+	}
 }

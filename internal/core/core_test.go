@@ -76,3 +76,26 @@ func TestRunsRealModeCode(t *testing.T) {
 		t.Fatalf("ReadPhys = % x", b)
 	}
 }
+
+// Host DMA past the end of RAM behaves as on a PC: reads are all ones,
+// writes are dropped, and a range straddling the end is cut there.
+func TestPhysPastRAM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the core")
+	}
+	c, _ := newCore(t, false)
+	end := c.MemorySize()
+	c.WritePhys(end-2, []byte{1, 2, 3, 4})
+	got := make([]byte, 4)
+	c.ReadPhys(end-2, got)
+	if want := []byte{1, 2, 0xFF, 0xFF}; !bytes.Equal(got, want) {
+		t.Errorf("across the end of RAM: % x, want % x", got, want)
+	}
+	c.ReadPhys(0xFFFFFFFE, got)
+	if want := []byte{0xFF, 0xFF, 0xFF, 0xFF}; !bytes.Equal(got, want) {
+		t.Errorf("at the top of 4 GiB: % x, want % x", got, want)
+	}
+	if h := c.FetchHole(); h < end || h > 0xE0000000-core.FetchHoleSize {
+		t.Errorf("fetch hole at %#x: want it past RAM (%#x) and below the framebuffer", h, end)
+	}
+}

@@ -24,3 +24,9 @@ func DropJIT(c *Core, n int) { c.jit.dropNext = n }
 
 // PruneCache prunes a compilation cache directory to budget bytes.
 func PruneCache(dir string, budget int64) { pruneCache(dir, budget) }
+
+// PatchCore applies the load-time patches to a module (after rewriteTable).
+func PatchCore(wasm []byte) ([]byte, error) { return patchCore(wasm) }
+
+// RewriteTable is rewriteTable.
+func RewriteTable(wasm []byte, size uint32) ([]byte, error) { return rewriteTable(wasm, size) }

@@ -90,6 +90,7 @@ func (c *Core) instantiateHost() error {
 	}, []api.ValueType{i32, i32, i32, i32, i32}, none)
 	fn("console_log_from_wasm", func(_ context.Context, m api.Module, s []uint64) {
 		if b, ok := m.Memory().Read(uint32(s[0]), uint32(s[1])); ok {
+			c.notePanic(string(b))
 			h.Log(string(b))
 		}
 	}, []api.ValueType{i32, i32}, none)

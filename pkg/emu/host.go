@@ -8,10 +8,26 @@ import (
 // buses and device timers.
 
 // PortRead serves IN.
-func (m *Machine) PortRead(port uint16, size int) uint32 { return m.ports.Read(port, size) }
+func (m *Machine) PortRead(port uint16, size int) uint32 {
+	m.pollFERR()
+	return m.ports.Read(port, size)
+}
 
 // PortWrite serves OUT.
-func (m *Machine) PortWrite(port uint16, size int, v uint32) { m.ports.Write(port, size, v) }
+func (m *Machine) PortWrite(port uint16, size int, v uint32) {
+	m.pollFERR()
+	m.ports.Write(port, size, v)
+}
+
+// pollFERR hands the CPU's FERR# level to the error latch. The core tells
+// nobody when an x87 instruction raises an exception, so the level is
+// looked at whenever the core calls out: on every port access (a guest
+// waiting for IRQ 13 reads a timer port to delay) and every timer run.
+func (m *Machine) pollFERR() {
+	if m.dev.ferr != nil {
+		m.dev.ferr.SetFERR(m.core.FERR())
+	}
+}
 
 // MMIORead serves reads of host-held physical memory.
 func (m *Machine) MMIORead(addr uint32, size int) uint32 { return m.mmio.Read(addr, size) }
@@ -24,6 +40,7 @@ func (m *Machine) Now() float64 { return m.clock.Now() }
 
 // RunTimers runs every device timer and returns the earliest deadline.
 func (m *Machine) RunTimers(now float64) float64 {
+	m.pollFERR()
 	next := float64(bus.NoDeadline)
 	for _, t := range m.timers {
 		if d := t.Tick(now); d < next {

@@ -212,6 +212,18 @@ func New(cfg Config) (*Machine, error) {
 		c.Close()
 		return nil, err
 	}
+	// PAE entries above 4 GiB name this window instead (see core.patchPAE):
+	// nothing may be mapped there.
+	if err := m.mmio.Register(core.Above4GiBWindow, core.Above4GiBWindowSize, unbacked{}, "above-4g"); err != nil {
+		c.Close()
+		return nil, err
+	}
+	// Code pages past RAM are fetched from the fetch hole (see core's
+	// fetch.go): it too must stay unbacked.
+	if err := m.mmio.Register(c.FetchHole(), core.FetchHoleSize, unbacked{}, "fetch-hole"); err != nil {
+		c.Close()
+		return nil, err
+	}
 	if err := m.wire(); err != nil {
 		m.Close()
 		return nil, err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/do86/do86/internal/dev/acpi"
 	"github.com/do86/do86/internal/dev/debugcon"
+	"github.com/do86/do86/internal/dev/ferr"
 	"github.com/do86/do86/internal/dev/sysctl"
 	"github.com/do86/do86/internal/dev/uart16550"
 )
@@ -23,6 +24,9 @@ func (m *Machine) wirePlatform() {
 	m.attach("gpe0", acpi.Zero{}, ports(acpi.GPE0Base, acpi.GPE0Len, acpi.Zero{}))
 	m.attach("pci-hotplug", acpi.Zero{}, ports(acpi.PCIHotplugBase, acpi.PCIHotplugLen, acpi.Zero{}))
 	m.attach("cpu-hotplug", acpi.Zero{}, ports(acpi.CPUHotplugBase, acpi.CPUHotplugLen, acpi.Zero{}))
+
+	d.ferr = ferr.New(irq(ferr.IRQLine))
+	m.attach("ferr", d.ferr, ports(ferr.Port, 1, d.ferr))
 
 	rc := sysctl.NewResetControl(m.requestReset)
 	m.attach("reset-control", rc, ports(sysctl.ResetControlPort, 1, rc))

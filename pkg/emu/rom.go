@@ -20,3 +20,12 @@ func (r *rom) ReadMMIO(off uint32, size int) uint32 {
 func (r *rom) WriteMMIO(off uint32, size int, v uint32) {}
 
 var _ bus.MMIODevice = (*rom)(nil)
+
+// unbacked serves physical addresses nothing backs, as a PC does: reads are
+// all ones, writes are dropped. It holds the window PAE mappings above
+// 4 GiB are redirected to, so that no device can be mapped there.
+type unbacked struct{}
+
+func (unbacked) ReadMMIO(off uint32, size int) uint32 { return bus.Ones(size) }
+
+func (unbacked) WriteMMIO(off uint32, size int, v uint32) {}

@@ -9,6 +9,7 @@ import (
 	"github.com/do86/do86/internal/dev/acpi"
 	"github.com/do86/do86/internal/dev/ahci"
 	"github.com/do86/do86/internal/dev/fdc"
+	"github.com/do86/do86/internal/dev/ferr"
 	"github.com/do86/do86/internal/dev/fwcfg"
 	"github.com/do86/do86/internal/dev/i8042"
 	"github.com/do86/do86/internal/dev/i8237"
@@ -39,6 +40,7 @@ type devices struct {
 
 	reg registry   // attach.go
 	nic *netDevice // nil without a network card (net.go)
+	ferr   *ferr.Latch
 }
 
 // wire builds the chipset and devices and attaches them (attach.go), in an

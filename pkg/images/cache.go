@@ -134,6 +134,7 @@ func (s Status) Describe() string {
 		fmt.Fprintf(&b, "sha256:      %s\n", s.Unfixed)
 	}
 	fmt.Fprintf(&b, "license:     %s\n", s.License)
+	fmt.Fprintf(&b, "verified:    %s\n", s.VerifiedText())
 	fmt.Fprintf(&b, "status:      %s", s.Where)
 	if s.Path != "" && s.Where != Nowhere {
 		fmt.Fprintf(&b, " (%s, %d bytes)", s.Path, s.Size)
@@ -148,6 +149,17 @@ func (s Status) Describe() string {
 	fmt.Fprintf(&b, "about:       %s\n", s.Description)
 	return b.String()
 }
+
+// VerifiedText says whether do86's tests boot the entry, and how.
+func (e Entry) VerifiedText() string {
+	if e.Verified == "" {
+		return NotVerified
+	}
+	return e.Verified
+}
+
+// IsVerified reports whether do86's tests boot the entry.
+func (e Entry) IsVerified() bool { return e.Verified != "" }
 
 // ErrUnknownImage is returned (wrapped) for a name the catalog does not hold.
 var ErrUnknownImage = errors.New("unknown image")

@@ -258,3 +258,51 @@ func TestListInfoRemove(t *testing.T) {
 		t.Error("Remove deleted from the image dir")
 	}
 }
+
+// Every entry says whether do86's tests boot it; the ones that say so name
+// tests that exist, and the ones no copy of could be fetched say plainly
+// that they were never booted.
+func TestCatalogVerified(t *testing.T) {
+	t.Parallel()
+	funcs := map[string]bool{}
+	root := filepath.Join("..", "..")
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		for _, m := range regexp.MustCompile(`(?m)^func (Test\w+)\(`).FindAllSubmatch(b, -1) {
+			funcs[string(m[1])] = true
+		}
+		return nil
+	})
+	for _, e := range images.Catalog() {
+		info, err := images.Info(e.Name, images.ResolveOptions{CacheDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := info.Describe()
+		switch e.Name {
+		case "demo", "kolibri", "aqeous":
+			if !e.IsVerified() || !strings.Contains(d, "verified:    yes") {
+				t.Errorf("%s: not marked verified:\n%s", e.Name, d)
+			}
+			names := regexp.MustCompile(`Test\w+`).FindAllString(e.Verified, -1)
+			if len(names) == 0 {
+				t.Errorf("%s: Verified names no test: %q", e.Name, e.Verified)
+			}
+			for _, n := range names {
+				if !funcs[n] {
+					t.Errorf("%s: Verified names %s, which no test file defines", e.Name, n)
+				}
+			}
+		default:
+			if e.IsVerified() || !strings.Contains(d, "verified:    no: never booted") {
+				t.Errorf("%s: should say it was never booted:\n%s", e.Name, d)
+			}
+			if e.SHA256 == "" && !strings.Contains(d, "first download's hash is recorded") {
+				t.Errorf("%s: trust on first use not said:\n%s", e.Name, d)
+			}
+		}
+	}
+}

@@ -44,7 +44,14 @@ type Entry struct {
 	Description string
 	// Embedded, when not nil, returns the image built into do86: no download.
 	Embedded func() []byte
+	// Verified says how do86's own tests boot this image and what they
+	// check ("" when no test boots it: it could not be downloaded where
+	// do86 is developed, so whether it boots is unknown).
+	Verified string
 }
+
+// NotVerified is what `images info` says of an entry no test boots.
+const NotVerified = "no: never booted by do86's tests (no copy could be downloaded where do86 is developed); it may or may not boot"
 
 // Default is the catalog entry `do86 run` boots when it is given nothing.
 const Default = "demo"
@@ -88,6 +95,10 @@ func Names() []string {
 	return out
 }
 
+// tofu is the Unfixed text for images no copy of which could be fetched
+// where do86 is developed: trust on first use.
+const tofu = "not fixed: no copy could be downloaded here to pin it; the first download's hash is recorded and later copies must match it"
+
 // notNightly is the Unfixed text for images rebuilt upstream every night.
 const notNightly = "not fixed: nightly"
 
@@ -108,6 +119,7 @@ var catalog = []Entry{
 		Embedded:    demo.Image, // SHA256 is filled in by Catalog
 		License:     "same as do86 (written for this project)",
 		Description: "A tiny real-mode program of our own on a 1.44 MB floppy: VGA mode 13h, a title, a live RTC clock, the PIT tick count, typed keys echoed, a mouse pointer. Boots in well under a second, needs no download.",
+		Verified:    "yes: internal/demo's TestDemoBoots boots this very image and checks its screen",
 	},
 	{
 		Name:      "kolibri",
@@ -129,6 +141,7 @@ var catalog = []Entry{
 		Unfixed:     notNightly,
 		License:     "GPL-2.0-only (KolibriOS; bundled programs mostly GPL)",
 		Description: "A graphical OS in assembly on one 1.44 MB floppy: a blue boot-settings screen that continues after 3 seconds, then a 1024x768 desktop with icons, a taskbar and a clock (needs VBE, PS/2 mouse, PIT, RTC).",
+		Verified:    "yes, the project's test copy (kernel 0.7.7.0+8930): e2e TestTerminalKolibri and TestGvnccaptureKolibri reach its desktop, pkg/emu TestSnapshotKolibri snapshots it; a newer nightly is untested",
 	},
 	{
 		Name:         "aqeous",
@@ -145,6 +158,7 @@ var catalog = []Entry{
 		SHA256:      "68eeef28222f288b0f43d617038475844bd280615dc773d088dde666d7917310",
 		License:     "MIT (per the AshishKumar4/do86 README; upstream Aqeous has no licence file)",
 		Description: "A hobby multiprocessor kernel (ELF with a Multiboot 1 header) that probes ACPI, the APICs, PCI and an AHCI disk, starts a second CPU and ends at a lone \">\" prompt on the VGA text screen; it also logs to COM1.",
+		Verified:    "yes, these exact bytes: e2e TestAqeousOS boots it to its \">\" prompt (MISSION ACCOMPLISHED on COM1), the screen matching QEMU's",
 	},
 	{
 		Name:      "tinycore",
@@ -155,7 +169,7 @@ var catalog = []Entry{
 		File:      "TinyCore-15.0.iso",
 		URLs:      []string{"http://tinycorelinux.net/15.x/x86/release/TinyCore-15.0.iso"},
 		// Size and sha256 not verified here (no network): left unset.
-		Unfixed:     "not fixed: not verified here; the first download's hash is recorded",
+		Unfixed:     tofu,
 		License:     "GPL-2.0 (Linux, BusyBox, Tiny Core scripts); extensions under their own licences",
 		Description: "Tiny Core Linux 15.0 (the 'TinyCore' flavour: Core plus the FLWM/X desktop): a boot: prompt, a Linux kernel log, then a small graphical desktop with a dock.",
 	},
@@ -168,7 +182,7 @@ var catalog = []Entry{
 		File:      "TinyCore-11.1.iso",
 		URLs:      []string{"http://tinycorelinux.net/11.x/x86/release/TinyCore-11.1.iso"},
 		// Size and sha256 not verified here (no network): left unset.
-		Unfixed:     "not fixed: not verified here; the first download's hash is recorded",
+		Unfixed:     tofu,
 		License:     "GPL-2.0 (Linux, BusyBox, Tiny Core scripts); extensions under their own licences",
 		Description: "Tiny Core Linux 11.1, the release the v86 project boots (it ships 11.0): kernel 5.4, a small X desktop.",
 	},
@@ -182,7 +196,7 @@ var catalog = []Entry{
 		URLs:      []string{"http://distro.ibiblio.org/damnsmall/release_candidate/dsl-4.11.rc2.iso"},
 		// The v86 project's profile gives its copy of this file as
 		// 52824064 bytes; not verified against ibiblio here, so unset.
-		Unfixed:     "not fixed: not verified here; the first download's hash is recorded",
+		Unfixed:     tofu,
 		License:     "GPL-2.0 (Linux, BusyBox, most of the distribution); some bundled programs under other free licences",
 		Description: "Damn Small Linux 4.11 rc2 (2012, Knoppix-based, kernel 2.4): a boot: prompt, then a JWM/fluxbox X desktop in about 50 MB.",
 	},
@@ -197,7 +211,7 @@ var catalog = []Entry{
 		URLs: []string{"http://www.helenos.org/releases/HelenOS-0.14.1-ia32.iso"},
 		// The v86 project's profile gives its copy as 25792512 bytes; not
 		// verified against helenos.org here, so unset.
-		Unfixed:     "not fixed: not verified here; the first download's hash is recorded",
+		Unfixed:     tofu,
 		License:     "BSD-3-Clause (HelenOS; some components under other free licences)",
 		Description: "HelenOS, a microkernel multiserver OS: GRUB, then a compositing desktop with a terminal window.",
 	},
@@ -214,7 +228,7 @@ var catalog = []Entry{
 		},
 		// The v86 project's profile gives it as 7731200 bytes; not
 		// verified here, so unset.
-		Unfixed:     "not fixed: not verified here; the first download's hash is recorded",
+		Unfixed:     tofu,
 		License:     "GPL-2.0 (Linux, BusyBox)",
 		Description: "A small Linux 4 kernel with a BusyBox userland built by the v86 project: a kernel log on the VGA text screen, then a shell prompt.",
 	},

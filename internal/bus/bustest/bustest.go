@@ -35,14 +35,14 @@ type Memory struct {
 // NewMemory returns size bytes of zeroed RAM.
 func NewMemory(size int) *Memory { return &Memory{RAM: make([]byte, size)} }
 
-// ReadPhys copies RAM at addr into p; bytes beyond RAM read as zero.
+// ReadPhys copies RAM at addr into p; bytes beyond RAM read as all ones.
 func (m *Memory) ReadPhys(addr uint32, p []byte) {
 	for i := range p {
 		a := uint64(addr) + uint64(i)
 		if a < uint64(len(m.RAM)) {
 			p[i] = m.RAM[a]
 		} else {
-			p[i] = 0
+			p[i] = 0xFF
 		}
 	}
 }

@@ -63,10 +63,17 @@ func (k *keyboard) send(bs ...byte) {
 }
 
 // receive is a byte from the host: a command, or the argument of the
-// previous one. Like a real keyboard it first drops any keys it still holds,
-// so its answer is the next thing the guest reads.
+// previous one. Its answer is the next thing the guest reads (answers go
+// before keys). The commands that reset or re-enable the keyboard drop the
+// keys it still holds, as a real keyboard's buffer is cleared; the others
+// (LEDs, typematic rate, echo, identify) keep them: the host hands the
+// keyboard one key at a time (KeyFits), and what is left is the end of a
+// key already half sent, which a guest setting its LEDs while a person
+// types must not see cut in two.
 func (k *keyboard) receive(b byte) {
-	k.keys.clear()
+	if k.arg == 0 && (b == kbdEnable || b == kbdDisable || b == kbdDefaults || b == kbdReset) {
+		k.keys.clear()
+	}
 	if arg := k.arg; arg != 0 {
 		k.arg = 0
 		// A command byte where an LED or rate argument belongs starts a new
@@ -157,21 +164,24 @@ func (c *Controller) Key(code input.Scancode, down bool) {
 	c.feed()
 }
 
-// KeyFits reports whether Key(code, down) would be taken now: the
-// keyboard's buffer has room for its bytes, or the keyboard is not scanning
-// (then Key drops the key, as a real keyboard does). A host that types
-// faster than the guest reads keeps the rest in its own queue.
+// KeyFits reports whether the keyboard takes Key(code, down) now, for a
+// host that types faster than the guest reads and keeps the rest in its
+// own queue. A keyboard that does not scan (0xF5) drops keys: true, and
+// Key drops it. One whose interface the controller inhibits holds its keys
+// until released, and one waiting for a command's argument does not scan:
+// false, the host keeps the key. Otherwise the keyboard takes a key only
+// once it has sent the previous one, as keys come from a person: any
+// command clears the keyboard's buffer (0xED from a guest updating its
+// LEDs, say), and a host queue poured into it would lose up to 16 bytes of
+// keys at once.
 func (c *Controller) KeyFits(code input.Scancode, down bool) bool {
-	if !c.kbd.scanning || c.ram[0]&CmdKbdOff != 0 {
+	if !c.kbd.scanning {
 		return true
 	}
-	var n int
-	if c.kbd.set == 1 {
-		n = len(set1Bytes(code, down))
-	} else {
-		n = len(set2Bytes(code, down))
+	if c.ram[0]&CmdKbdOff != 0 || c.kbd.arg != 0 {
+		return false
 	}
-	return c.kbd.keys.len()+n <= keyBuffer
+	return c.kbd.keys.len() == 0
 }
 
 // pop takes the keyboard's next byte for the controller; one must be waiting.

@@ -150,12 +150,19 @@ func TestKeysDropped(t *testing.T) {
 	}
 }
 
+// Enabling (like resetting or disabling) the keyboard drops the keys it
+// still holds; an echo (like LED and rate commands) answers first and keeps
+// them.
 func TestCommandFlushesKeys(t *testing.T) {
 	r := newRig(t, cbTranslated)
 	r.c.Key(0x1E, true) // in the output buffer
 	r.c.Key(0x30, true) // still in the keyboard
+	r.write(0xF4)
+	r.expect("key, then enable", false, 0x1E, 0xFA)
+	r.c.Key(0x1E, true)
+	r.c.Key(0x30, true)
 	r.write(0xEE)
-	r.expect("key, then echo", false, 0x1E, 0xEE)
+	r.expect("key, then echo", false, 0x1E, 0xEE, 0x30)
 }
 
 func TestKeyQueueBounded(t *testing.T) {
@@ -182,4 +189,51 @@ func TestKeyQueueBounded(t *testing.T) {
 	// Keys flow again once the guest has read.
 	r.c.Key(0x1E, true)
 	r.expect("after the flood", false, 0x1C)
+}
+
+// A host typing ahead hands the keyboard one key at a time: a keyboard
+// command (which clears the keyboard's buffer) then loses nothing the host
+// still holds. While a command waits for its argument or the controller
+// inhibits the keyboard, the host keeps its keys.
+func TestKeyFitsOneKeyAtATime(t *testing.T) {
+	r := newRig(t, cbTranslated)
+	if !r.c.KeyFits(input.Esc, true) {
+		t.Fatal("an idle keyboard does not take a key")
+	}
+	r.c.Key(input.RCtrl, true) // E0 14: one byte waits in the keyboard
+	if r.c.KeyFits(input.Tab, true) {
+		t.Error("the keyboard takes a second key before sending the first")
+	}
+	r.drain()
+	if !r.c.KeyFits(input.Tab, true) {
+		t.Error("the keyboard takes no key after sending the first")
+	}
+	r.write(0xED) // set LEDs: waits for its argument
+	r.drain()
+	if r.c.KeyFits(input.Tab, true) {
+		t.Error("the keyboard takes a key while waiting for the LED byte")
+	}
+	r.write(0x02)
+	r.drain()
+	if !r.c.KeyFits(input.Tab, true) {
+		t.Error("the keyboard takes no key after the LED byte")
+	}
+	// A key half sent when the guest sets the LEDs is finished after the
+	// ACK, not cut in two.
+	r.c.Key(input.RCtrl, false)
+	r.write(0xED)
+	got := r.drain()
+	if !bytes.Equal(got, []byte{0xE0, 0xFA, 0x9D}) {
+		t.Errorf("Right Ctrl's break around an LED command reads % X, want E0 FA 9D", got)
+	}
+	r.write(0x00)
+	r.drain()
+	r.command(0xAD) // inhibit the keyboard interface
+	if r.c.KeyFits(input.Tab, true) {
+		t.Error("an inhibited keyboard takes a key (it would be lost)")
+	}
+	r.command(0xAE)
+	if !r.c.KeyFits(input.Tab, true) {
+		t.Error("the keyboard takes no key once enabled again")
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/do86/do86/internal/dev/acpi"
 	"github.com/do86/do86/internal/dev/ahci"
 	"github.com/do86/do86/internal/dev/fdc"
+	"github.com/do86/do86/internal/dev/ferr"
 	"github.com/do86/do86/internal/dev/fwcfg"
 	"github.com/do86/do86/internal/dev/i8042"
 	"github.com/do86/do86/internal/dev/i8237"
@@ -384,6 +385,14 @@ var devices = []device{
 			r.out(b+ne2k.MAR0+2, 0x10)
 			r.out(b+ne2k.CR, ne2k.CRSTA|ne2k.CRRDAbort)
 		},
+	},
+	{ // ferr
+		build: func(r *rig) bus.Stateful {
+			l := ferr.New(r.irq(ferr.IRQLine))
+			r.register(ferr.Port, 1, l)
+			return l
+		},
+		drive: func(r *rig, d bus.Stateful) { d.(*ferr.Latch).SetFERR(true) },
 	},
 	{ // fw_cfg
 		build: func(r *rig) bus.Stateful {
