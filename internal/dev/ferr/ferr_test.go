@@ -39,15 +39,15 @@ func TestLatch(t *testing.T) {
 	if v := l.ReadPort(0, 1); v != 0xFF {
 		t.Errorf("port 0xF0 reads %#x", v)
 	}
-	b, _ := l.Save()
+	s := l.SaveState()
 	l.Reset()
 	if irq.level {
 		t.Fatal("reset left IRQ 13 raised")
 	}
-	if err := l.Load(b); err != nil || !irq.level {
-		t.Fatalf("Load: %v, IRQ 13 %v", err, irq.level)
+	if err := l.LoadState(s); err != nil || !irq.level {
+		t.Fatalf("LoadState: %v, IRQ 13 %v", err, irq.level)
 	}
-	if err := l.Load([]byte{7}); err == nil {
-		t.Error("Load took a bad snapshot")
+	if err := l.LoadState([]byte{7}); err == nil {
+		t.Error("LoadState took a state of another type")
 	}
 }
