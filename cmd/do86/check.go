@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"net"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"strconv"
+	"syscall"
 
 	"github.com/do86/do86/pkg/display/vnc"
 )
@@ -109,4 +112,19 @@ func startCPUProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// cancelOnSignal cancels ctx (cause "interrupted") on SIGINT or SIGTERM
+// until the returned function is called.
+func cancelOnSignal(ctx context.Context, cancel context.CancelCauseFunc) (stop func()) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-sig:
+			cancel(errors.New("interrupted"))
+		case <-ctx.Done():
+		}
+	}()
+	return func() { signal.Stop(sig) }
 }

@@ -7,11 +7,9 @@ import (
 	"image"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -298,16 +296,7 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 		ctx, stop = context.WithTimeout(ctx, f.timeout)
 		defer stop()
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sig)
-	go func() {
-		select {
-		case <-sig:
-			cancel(errors.New("interrupted"))
-		case <-ctx.Done():
-		}
-	}()
+	defer cancelOnSignal(ctx, cancel)()
 
 	if f.vnc != "" {
 		stop, err := serveVNC(m, f)

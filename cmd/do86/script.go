@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/do86/do86/pkg/display/record"
@@ -73,16 +71,7 @@ func runScript(ctx context.Context, f *runFlags, cfg emu.Config, args []string, 
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sig)
-	go func() {
-		select {
-		case <-sig:
-			cancel(errors.New("interrupted"))
-		case <-ctx.Done():
-		}
-	}()
+	defer cancelOnSignal(ctx, cancel)()
 	if f.timeout > 0 {
 		var stop context.CancelFunc
 		ctx, stop = context.WithTimeout(ctx, f.timeout)

@@ -273,10 +273,21 @@ func serve(ctx context.Context, f *serveFlags) error {
 	if err != nil {
 		return fail(fmt.Errorf("--listen: %w", err))
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	logf("serving on %s (at most %d sessions)", url(l.Addr()), f.maxSessions)
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	return serveHTTP(ctx, l, srv, func() {
+		logf("stopping")
+		srv.Close() // ends the WebSockets, which Shutdown does not wait for
+	})
+}
+
+// serveHTTP serves h on l until the server fails, ctx ends, or SIGINT or
+// SIGTERM comes; then it calls stop (which ends the sessions and their
+// WebSockets: Shutdown does not wait for hijacked connections) and shuts
+// the server down.
+func serveHTTP(ctx context.Context, l net.Listener, h http.Handler, stop func()) error {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(l) }()
 	select {
@@ -284,10 +295,9 @@ func serve(ctx context.Context, f *serveFlags) error {
 		return fail(err)
 	case <-ctx.Done():
 	}
-	logf("stopping")
+	stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	srv.Close() // ends the WebSockets, which Shutdown does not wait for
 	hs.Shutdown(sctx)
 	return nil
 }

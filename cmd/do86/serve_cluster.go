@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -167,26 +164,14 @@ func serveCluster(ctx context.Context, f *serveFlags, addr string, engine *core.
 	})
 	n.Attach(srv)
 	n.Start()
-	hs := &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	logf("node %s of the cluster at %s (lease TTL %v, checkpoints every %v): serving on %s", node, nc.ConnectedUrlRedacted(), n.TTL(), cf.checkpoint, url(l.Addr()))
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	done := make(chan error, 1)
-	go func() { done <- hs.Serve(l) }()
-	select {
-	case err := <-done:
-		return fail(err)
-	case <-ctx.Done():
-	}
-	logf("stopping: handing the sessions back to the cluster")
-	dctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if cf.drainOnSignal {
-		n.Close(dctx)
-	}
-	srv.Close()
-	sctx, scancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer scancel()
-	hs.Shutdown(sctx)
-	return nil
+	return serveHTTP(ctx, l, n.Handler(), func() {
+		logf("stopping: handing the sessions back to the cluster")
+		dctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if cf.drainOnSignal {
+			n.Close(dctx)
+		}
+		srv.Close()
+	})
 }

@@ -83,11 +83,8 @@ var ErrExists = errors.New("the session exists")
 // from now on (deleted when it ends). It returns the session already there
 // with ErrExists.
 func (s *Server) Adopt(id, image, snapName string, resume ResumeFunc) (*Session, error) {
-	if s.single != nil {
-		return nil, errors.New("this server shows one machine")
-	}
-	if !ValidID(id) {
-		return nil, fmt.Errorf("bad session id %q: use 1 to 64 letters, digits, '_' or '-'", id)
+	if err := s.checkNewID(id); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -317,11 +317,8 @@ var ErrTooMany = errors.New("too many sessions")
 // id if there is one (whatever it runs). It refuses a bad id, an image
 // CheckImage refuses, and a session beyond MaxSessions (ErrTooMany).
 func (s *Server) Start(id, image string) (*Session, error) {
-	if s.single != nil {
-		return nil, errors.New("this server shows one machine")
-	}
-	if !ValidID(id) {
-		return nil, fmt.Errorf("bad session id %q: use 1 to 64 letters, digits, '_' or '-'", id)
+	if err := s.checkNewID(id); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -430,4 +427,15 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request, sess *Session)
 	}
 	sess.wake() // only a real viewer wakes a hibernated session
 	s.serveViewer(c, sess, r.URL.Query().Get("deflate") != "0", r.RemoteAddr)
+}
+
+// checkNewID says why this server cannot make a session called id.
+func (s *Server) checkNewID(id string) error {
+	if s.single != nil {
+		return errors.New("this server shows one machine")
+	}
+	if !ValidID(id) {
+		return fmt.Errorf("bad session id %q: use 1 to 64 letters, digits, '_' or '-'", id)
+	}
+	return nil
 }
