@@ -61,6 +61,9 @@ type runFlags struct {
 	warm          bool
 	clock         string
 	cpuProfile    string
+	jitThreshold  uint32
+	jitPages      uint32
+	jitBlocks     uint32
 	stats         bool
 	script        string
 	report        string
@@ -140,6 +143,12 @@ assertion did not hold); 4 the CPU core crashed.`,
 	fl.StringVar(&f.save, "save", "", "save a snapshot NAME of the VM when it stops")
 	fl.StringVar(&f.resume, "resume", "", "resume the snapshot NAME with the media it was made with (found again by path or catalog name and checked; media flags may name copies)")
 	fl.StringVar(&f.clock, "clock", "", "guest clock: realtime, or warp to skip time the guest spends halted waiting for a timer (sleeps and countdowns cost nothing); default: warp when nobody watches (--display none, no --vnc, no --web, no interactive --serial stdio), else realtime")
+	fl.Uint32Var(&f.jitThreshold, "jit-threshold", 0, "the heat at which the JIT compiles a page (tuning; 0: the default)")
+	fl.MarkHidden("jit-threshold")
+	fl.Uint32Var(&f.jitPages, "jit-pages", 0, "most x86 pages in one JIT module (tuning; 0: the default)")
+	fl.MarkHidden("jit-pages")
+	fl.Uint32Var(&f.jitBlocks, "jit-blocks", 0, "most extra basic blocks in one JIT module (tuning; 0: the default)")
+	fl.MarkHidden("jit-blocks")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to FILE (go tool pprof reads it)")
 	fl.BoolVar(&f.warm, "warm", false, "start from a snapshot of the image booted: the first --warm run boots and saves one once the screen settles, later ones resume it (same image, core, firmware and memory)")
 	fl.BoolVar(&f.force, "force", false, "let --save replace an existing snapshot of that name")
@@ -247,6 +256,7 @@ func runVM(ctx context.Context, f *runFlags, args []string) error {
 		}
 	}
 	cfg.Warp = f.warpClock(displayKind)
+	cfg.JITThreshold, cfg.JITPages, cfg.JITBlocks = f.jitThreshold, f.jitPages, f.jitBlocks
 	if f.cpuProfile != "" {
 		stop, err := startCPUProfile(f.cpuProfile)
 		if err != nil {

@@ -159,6 +159,10 @@ type Options struct {
 	VGAMemorySize uint32 // LFB bytes: a power of two, at least 8 MiB
 	ACPI          bool   // local APIC and IOAPIC
 	JIT           bool   // host the core's JIT (see FinishJIT)
+	// JITPages and JITBlocks, when not 0, set the core's most pages a
+	// module compiles (default DefaultJITPages; v86's own is 3) and most
+	// extra basic blocks (v86: 250) through set_jit_config.
+	JITPages, JITBlocks uint32
 }
 
 // Core is one instance of the CPU.
@@ -303,6 +307,16 @@ func (c *Core) init(o Options) error {
 	if !o.JIT {
 		if _, err := c.call("set_jit_config", 0, 1); err != nil {
 			return err
+		}
+	}
+	if o.JITPages == 0 {
+		o.JITPages = DefaultJITPages
+	}
+	for _, kv := range [][2]uint32{{1, o.JITPages}, {3, o.JITBlocks}} {
+		if kv[1] != 0 {
+			if _, err := c.call("set_jit_config", uint64(kv[0]), uint64(kv[1])); err != nil {
+				return err
+			}
 		}
 	}
 	if o.ACPI {

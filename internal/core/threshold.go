@@ -14,6 +14,13 @@ import (
 // rewrites that immediate in place (the file's sha256 is checked before,
 // on the original bytes).
 
+// DefaultJITPages is the most x86 pages the core compiles into one module.
+// v86 uses 3, sized for V8; under wazero, whose optimising compiler takes
+// about 3 ms a KB, and with the core compiling one module at a time,
+// single-page modules get hot code compiled sooner: a Linux boot used about
+// a fifth less CPU and KolibriOS's desktop came up sooner (RATIONALE.md).
+const DefaultJITPages = 1
+
 // DefaultJITThreshold is v86's own threshold.
 const DefaultJITThreshold = 200000
 

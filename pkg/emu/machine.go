@@ -35,6 +35,12 @@ type Config struct {
 	BIOS, VGABIOS []byte
 	// JIT turns the core's JIT compiler on.
 	JIT bool
+	// JITThreshold is the heat at which the core compiles a page (0: do86's
+	// default; see internal/core/threshold.go). For tuning only.
+	JITThreshold uint32
+	// JITPages and JITBlocks shape the core's JIT modules: most pages and
+	// most extra basic blocks in one (0: do86's defaults). For tuning only.
+	JITPages, JITBlocks uint32
 	// Warp makes the guest clock jump over time the guest spends halted
 	// with only a timer to wake it, instead of waiting for it: sleeps,
 	// countdowns and boot menus cost nothing. The guest's clock then runs
@@ -188,11 +194,11 @@ func New(cfg Config) (*Machine, error) {
 	e := cfg.Engine
 	if e == nil {
 		var err error
-		if e, err = core.LoadEngine(core.Find(), core.DefaultCacheDir()); err != nil {
+		if e, err = core.LoadEngineWith(core.Find(), core.EngineOptions{CacheDir: core.DefaultCacheDir(), JITThreshold: cfg.JITThreshold}); err != nil {
 			return nil, err
 		}
 	}
-	c, err := e.New(m, core.Options{MemorySize: cfg.Memory, ACPI: true, JIT: cfg.JIT})
+	c, err := e.New(m, core.Options{MemorySize: cfg.Memory, ACPI: true, JIT: cfg.JIT, JITPages: cfg.JITPages, JITBlocks: cfg.JITBlocks})
 	if err != nil {
 		return nil, err
 	}
