@@ -44,9 +44,12 @@ func newBenchCmd() *cobra.Command {
            the guest mostly halted (at most 2 MIPS); with --kolibri-png, when
            the screen comes within a mean difference of that picture
   linux    seconds to DO86-LINUX-READY on COM1 (linux.iso from the image dir)
+  linux-direct  the same, booting linux-vmlinuz and linux-initrd.gz directly
   idle     CPU used by FreeDOS idling at its prompt (freedos722.img)
 
 Every measurement runs in a child process of its own, so peak RSS is per boot.
+Each boot is also measured as a first boot ever (do86 with an empty compilation
+cache: "first boot" rows); the other do86 boots reuse the cache of earlier runs.
 With --vs-v86-node the same guests also run under v86 in Node.js (the pinned npm
 package, same SeaBIOS, memory size and JIT), alternating with do86, and the
 table gives do86/v86 ratios.`,
@@ -61,7 +64,7 @@ table gives do86/v86 ratios.`,
 	fl.StringVar(&f.jsonOut, "json", "", "also write the report, with every run, as JSON to FILE")
 	fl.BoolVar(&f.vsNode, "vs-v86-node", false, "also run every guest under v86 in Node.js (scripts/v86-node) and print ratios")
 	fl.BoolVar(&f.noJIT, "nojit-column", true, "also run the loops with the JIT off (--jit=false), in a column of its own")
-	fl.StringVar(&f.imageDir, "image-dir", "", "where kolibri.img, linux.iso and freedos722.img are (or $DO86_IMAGE_DIR)")
+	fl.StringVar(&f.imageDir, "image-dir", "", "where kolibri.img, linux.iso, linux-vmlinuz, linux-initrd.gz and freedos722.img are (or $DO86_IMAGE_DIR)")
 	fl.StringVar(&f.kolibriPNG, "kolibri-png", "", "KolibriOS is up when the screen is within mean difference TOL of PNG[,TOL] (default TOL 0.5)")
 	fl.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the first do86 run of each guest to FILE (guest name inserted before the extension)")
 	fl.Float64Var(&f.loopSeconds, "loop-seconds", 2, "how long each loop is timed")

@@ -24,10 +24,11 @@ const (
 	GroupKolibri = "kolibri"
 	GroupLinux   = "linux"
 	GroupIdle    = "idle"
+	GroupDirect  = "linux-direct"
 )
 
 // Groups lists every group in report order.
-var Groups = []string{GroupLoops, GroupKolibri, GroupLinux, GroupIdle}
+var Groups = []string{GroupLoops, GroupKolibri, GroupLinux, GroupDirect, GroupIdle}
 
 // Options configure Run.
 type Options struct {
@@ -151,6 +152,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	var cases [][]job
 	add := func(group string, spec Spec, noJIT bool) {
 		var c []job
+		if spec.Workload != WorkLoop && spec.Workload != WorkIdle {
+			// do86's first boot ever: an empty compilation cache.
+			s := spec
+			s.JIT, s.Name, s.CacheDir = true, spec.Name+" first boot", freshCache
+			c = append(c, job{group, EngineDo86, s})
+		}
 		for _, e := range []string{EngineDo86, EngineNode} {
 			if e == EngineNode && !o.VsNode {
 				continue
@@ -215,6 +222,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			s := base
 			s.Workload, s.Name, s.CDROM, s.MemoryMiB, s.Marker = WorkSerial, "linux", p, bootMemoryMiB, "DO86-LINUX-READY"
 			add(g, s, false)
+		case GroupDirect:
+			k, ok1 := imageFile(imageDir, "linux-vmlinuz")
+			i, ok2 := imageFile(imageDir, "linux-initrd.gz")
+			if !ok1 || !ok2 {
+				rep.Notes = append(rep.Notes, "linux-direct skipped: no linux-vmlinuz and linux-initrd.gz in the image directory (--image-dir or $"+images.EnvImageDir+")")
+				continue
+			}
+			s := base
+			s.Workload, s.Name, s.MemoryMiB, s.Marker = WorkSerial, "linux-direct", bootMemoryMiB, "DO86-LINUX-READY"
+			s.Kernel, s.Initrd, s.Cmdline = k, i, "console=ttyS0,115200 console=tty0"
+			add(g, s, false)
 		case GroupIdle:
 			p, ok := imageFile(imageDir, "freedos722.img")
 			if !ok {
@@ -239,6 +257,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				}
 				var argv []string
 				s := j.spec
+				if s.CacheDir == freshCache {
+					d, err := os.MkdirTemp(tmp, "cache")
+					if err != nil {
+						return nil, err
+					}
+					s.CacheDir = d
+				}
 				if j.engine == EngineDo86 {
 					argv = o.Child
 					if o.CPUProfile != "" && s.JIT && !profiled[s.Name] {
@@ -323,3 +348,6 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// freshCache asks for an empty compilation cache of a run's own.
+const freshCache = "\x00fresh"

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/do86/do86/internal/core"
 	"github.com/do86/do86/pkg/display"
 	"github.com/do86/do86/pkg/emu"
 )
@@ -103,9 +104,15 @@ func runMachine(ctx context.Context, spec Spec, res *Result) error {
 		Memory: uint64(spec.MemoryMiB) << 20, NoJIT: !spec.JIT,
 		BIOS: spec.BIOS, VGABIOS: spec.VGABIOS,
 		Floppy: [2]string{spec.FDA}, CDROM: spec.CDROM, Offline: true,
+		Kernel: spec.Kernel, Initrd: spec.Initrd, Append: spec.Cmdline,
 	})
 	if err != nil {
 		return err
+	}
+	if spec.CacheDir != "" {
+		if cfg.Engine, err = core.LoadEngineWith(core.Find(), core.EngineOptions{CacheDir: spec.CacheDir}); err != nil {
+			return err
+		}
 	}
 
 	ctx, cancel := context.WithCancelCause(ctx)

@@ -35,8 +35,15 @@ type Spec struct {
 	// Name is the loop's or guest's name, for the report.
 	Name string `json:"name"`
 
-	FDA       string `json:"fda,omitempty"`
-	CDROM     string `json:"cdrom,omitempty"`
+	FDA   string `json:"fda,omitempty"`
+	CDROM string `json:"cdrom,omitempty"`
+	// Kernel, Initrd and Cmdline boot Linux directly.
+	Kernel  string `json:"kernel,omitempty"`
+	Initrd  string `json:"initrd,omitempty"`
+	Cmdline string `json:"cmdline,omitempty"`
+	// CacheDir (do86 only), when set, holds the compilation cache instead
+	// of the user's: an empty one measures a first boot ever.
+	CacheDir  string `json:"cache_dir,omitempty"`
 	MemoryMiB int    `json:"memory_mib"`
 	JIT       bool   `json:"jit"`
 	// ACPI turns on v86's ACPI tables in Node (do86 always has them).

@@ -83,6 +83,11 @@ const options = {
 };
 if(spec.fda) options.fda = { buffer: buffer(spec.fda) };
 if(spec.cdrom) options.cdrom = { buffer: buffer(spec.cdrom) };
+if(spec.kernel) {
+    options.bzimage = { buffer: buffer(spec.kernel) };
+    if(spec.initrd) options.initrd = { buffer: buffer(spec.initrd) };
+    options.cmdline = spec.cmdline || "";
+}
 
 const emulator = new V86(options);
 let t0 = -1; // seconds since process start when the emulator started
