@@ -219,7 +219,7 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		if hasNoJIT {
 			cols = append(cols, "v86-node no-JIT")
 		}
-		cols = append(cols, "github.com/do86/do86/v86")
+		cols = append(cols, "do86/v86")
 		if hasNoJIT {
 			cols = append(cols, "no-JIT do86/v86")
 		}

@@ -148,7 +148,7 @@ func TestSummarize(t *testing.T) {
 	if err := rep.WriteTable(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"arith loop", "200", "500 (1 failed)", "0.40", "github.com/do86/do86/v86"} {
+	for _, want := range []string{"arith loop", "200", "500 (1 failed)", "0.40", "do86/v86"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
