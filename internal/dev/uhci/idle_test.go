@@ -1,0 +1,72 @@
+package uhci_test
+
+import (
+	"testing"
+
+	"github.com/do86/do86/internal/bus"
+	"github.com/do86/do86/internal/usb"
+)
+
+// TestIdleCostsNoWakeups: with the CPU halted and the tablet's interrupt
+// TD NAKed, no frame would change anything, so the timer asks for no
+// wake-up while the frame number goes on with the clock; a pointer event
+// asks for the frame that polls the tablet, and that frame completes the
+// TD. While the CPU runs, the next frame is always due.
+func TestIdleCostsNoWakeups(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.start(intrIOC)
+	r.enumerate()
+	// Poll in every 8th frame only: qhInt sits in entries 3, 11, 19, ...
+	for i := uint32(0); i < 1024; i++ {
+		if i%8 == 3 {
+			r.put32(flBase+4*i, qhInt|ptrQH)
+		} else {
+			r.put32(flBase+4*i, qhCtl|ptrQH)
+		}
+	}
+	a := r.intIN(tdActive | tdCErr3 | tdIOC)
+	r.frames(16) // the first poll reports the position
+	r.outw(rSTS, 0x3F)
+	a = r.intIN(tdActive | tdCErr3 | tdIOC)
+	r.frames(16) // NAKed now
+	if st := r.get32(a + 4); st&(tdActive|tdNAK) != tdActive|tdNAK {
+		t.Fatalf("status %#x: want active and NAKed", st)
+	}
+	if d := r.c.Tick(r.clock.T); d > 1 {
+		t.Fatalf("CPU running: next wake-up in %v ms, want the next frame", d)
+	}
+	r.halted = true
+	if d := r.c.Tick(r.clock.T); d != bus.NoDeadline {
+		t.Fatalf("CPU halted, every TD NAKed: wake-up in %v ms, want none", d)
+	}
+	f0 := r.inw(rFRNUM)
+	r.clock.T += 500
+	if d := r.c.Tick(r.clock.T); d != bus.NoDeadline {
+		t.Fatalf("still idle after 500 ms: wake-up in %v ms", d)
+	}
+	if f := r.inw(rFRNUM); f != (f0+500)&0x7FF {
+		t.Errorf("FRNUM %d after 500 idle ms, want %d", f, (f0+500)&0x7FF)
+	}
+	r.c.Tick(r.clock.T) // the CPU halts again after reading FRNUM
+	r.tab.Set(100, 200, 1, 0)
+	d := r.c.Tick(r.clock.T)
+	if d > 8 {
+		t.Fatalf("after a pointer event: wake-up in %v ms, want within the 8-frame period", d)
+	}
+	r.clock.T += d
+	r.c.Tick(r.clock.T)
+	if st := r.get32(a + 4); st&tdActive != 0 {
+		t.Fatalf("TD still active at the predicted frame: %#x", st)
+	}
+	if !r.irq.Level {
+		t.Error("no interrupt for the completed TD")
+	}
+	// A queue the CPU fills while running is run at the next frame.
+	r.halted = false
+	r.outw(rSTS, 0x3F)
+	b, st := r.control(1, usb.Setup{RequestType: 0x80, Request: usb.RequestGetConfiguration, Length: 1}, nil)
+	if st != 0 || len(b) != 1 || b[0] != 1 {
+		t.Errorf("GET_CONFIGURATION after idling: % x, status %#x", b, st)
+	}
+}
