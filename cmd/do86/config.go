@@ -49,7 +49,7 @@ func buildConfig(ctx context.Context, f *runFlags, args []string) (cfg emu.Confi
 	if err != nil {
 		return cfg, err
 	}
-	cfg = emu.Config{Memory: mem, JIT: f.jit}
+	cfg = emu.Config{Memory: mem, JIT: f.jit, NoUSB: !f.usb}
 	cfg.Floppy = [2]string{f.fda, f.fdb}
 	cfg.HDA, cfg.HDB, cfg.CDROM = f.hda, f.hdb, f.cdrom
 	cfg.Persist, cfg.Overlay = f.persist, f.overlay

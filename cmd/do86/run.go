@@ -36,6 +36,7 @@ type runFlags struct {
 	memory        string
 	bios, vgabios string
 	jit           bool
+	usb           bool
 	debugcon      string
 	traceIO       string
 	displayKind   string
@@ -72,6 +73,11 @@ func newRunCmd() *cobra.Command {
 boots (a floppy by its size, for now); --fda and the other media flags say it
 explicitly.
 
+The pointer: VNC clients, the terminal and the browser point at positions. A
+guest that drives the USB tablet (KolibriOS does; see README) puts its arrow
+exactly there; others get the PS/2 mouse moved by the difference from the last
+position, which their pointer acceleration can throw off.
+
 Exit codes: 0 the VM stopped as asked (timeout, an --until matched, the guest
 powered off, the user quit); 1 an error; 3 an --until condition was not met
 before --timeout; 4 the CPU core crashed.`,
@@ -99,6 +105,7 @@ before --timeout; 4 the CPU core crashed.`,
 	fl.StringVar(&f.bios, "bios", "", "BIOS image (default: Debian's SeaBIOS)")
 	fl.StringVar(&f.vgabios, "vgabios", "", "VGA BIOS image (default: Debian's SeaVGABIOS for std VGA)")
 	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly (--jit=false: interpret only)")
+	fl.BoolVar(&f.usb, "usb", true, "a USB controller (UHCI) with a USB tablet, so that a guest with USB HID drivers puts its pointer where VNC, the terminal or the browser points (--usb=false: the PS/2 mouse alone)")
 	fl.StringVar(&f.debugcon, "debugcon", "", "write the debug console (ports 0x402, 0xE9: SeaBIOS's log) to FILE (- for stderr)")
 	fl.StringVar(&f.traceIO, "trace-io", "", "write every port access to FILE (slow)")
 	fl.StringVar(&f.displayKind, "display", "", "term or none (default: term when stdout is a terminal)")

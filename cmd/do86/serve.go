@@ -140,7 +140,7 @@ func (e emuMachine) Run(ctx context.Context) error {
 
 func (e emuMachine) Info() web.MachineInfo {
 	st := e.Stats()
-	return web.MachineInfo{MIPS: st.MIPS, Mode: st.Mode, Halted: st.Halted}
+	return web.MachineInfo{MIPS: st.MIPS, Mode: st.Mode, Halted: st.Halted, Absolute: e.PointerAbsolute()}
 }
 
 // sharedEngine compiles the CPU core once for every session.
@@ -185,7 +185,7 @@ func serve(ctx context.Context, f *serveFlags) error {
 	}
 	srv := web.New(web.Options{
 		Boot: func(ctx context.Context, image string, serial io.Writer) (web.Machine, error) {
-			cfg, err := buildConfig(ctx, &runFlags{imageDir: f.imageDir, jit: f.jit}, []string{image})
+			cfg, err := buildConfig(ctx, &runFlags{imageDir: f.imageDir, jit: f.jit, usb: true}, []string{image})
 			if err != nil {
 				return nil, err
 			}

@@ -48,6 +48,9 @@ type Config struct {
 	// AHCIDisk is empty, makes a blank in-memory disk of that many bytes.
 	AHCIDisk     string
 	AHCIDiskSize int64
+	// NoUSB leaves out the USB controller and its tablet (usb.go); the
+	// pointer is then the PS/2 mouse alone.
+	NoUSB bool
 	// Log receives one-line notes (nil: discarded).
 	Log io.Writer
 	// Boot is the boot order: "fda", "cdrom", "hda" (empty: the media given).
@@ -98,6 +101,7 @@ type Machine struct {
 	serialBuf *bufio.Writer // COM1 output, flushed every frame
 	serialIn  []byte        // COM1 input the UART could not take yet
 	keys      []keyEvent    // keys the keyboard could not take yet
+	ptr       pointer       // the absolute pointer: USB tablet or PS/2 (pointer.go)
 
 	powerOff  bool
 	pages     pageCache // page hashes of the last snapshot (snapshot.go)

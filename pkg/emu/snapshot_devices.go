@@ -51,7 +51,7 @@ func (m *Machine) stateDevices() []namedDevice {
 		}
 		l = append(l, namedDevice{name, s})
 	}
-	return l
+	return append(l, m.usbStateDevices()...)
 }
 
 // machineDisks are the writable disks whose changed sectors a snapshot

@@ -108,6 +108,7 @@ func (m *Machine) wire() error {
 	}
 	d.pci.Add(1, 1, d.ide.PCI())
 	add(d.ide)
+	m.wireUSB()
 
 	if err := m.wirePlatform(); err != nil {
 		errs = append(errs, err)

@@ -25,11 +25,9 @@ func TestIdleCostsNoWakeups(t *testing.T) {
 			r.put32(flBase+4*i, qhCtl|ptrQH)
 		}
 	}
-	a := r.intIN(tdActive | tdCErr3 | tdIOC)
-	r.frames(16) // the first poll reports the position
 	r.outw(rSTS, 0x3F)
-	a = r.intIN(tdActive | tdCErr3 | tdIOC)
-	r.frames(16) // NAKed now
+	a := r.intIN(tdActive | tdCErr3 | tdIOC)
+	r.frames(16)
 	if st := r.get32(a + 4); st&(tdActive|tdNAK) != tdActive|tdNAK {
 		t.Fatalf("status %#x: want active and NAKed", st)
 	}

@@ -37,8 +37,6 @@ func TestSnapshotMidTransfer(t *testing.T) {
 	r := newRig(t)
 	r.start(intrIOC)
 	r.enumerate()
-	r.intIN(tdActive | tdCErr3 | tdIOC)
-	r.frames(2)
 	r.outw(rSTS, 0x3F)
 	a := r.intIN(tdActive | tdCErr3 | tdIOC)
 	r.frames(2)

@@ -13,10 +13,11 @@ type Tablet struct {
 	wake func()
 }
 
-// New returns a tablet in the Default state with the pointer at the top
-// left and no button held.
+// New returns a tablet in the Default state with the pointer in the middle
+// and no button held.
 func New() *Tablet {
 	t := &Tablet{}
+	t.s.X, t.s.Y = (MaxCoord+1)/2, (MaxCoord+1)/2
 	t.Reset()
 	return t
 }
@@ -28,14 +29,14 @@ var _ usb.Device = (*Tablet)(nil)
 func (t *Tablet) Connect(wake func()) { t.wake = wake }
 
 // Reset is reset signalling: the Default state, address 0, unconfigured,
-// the report protocol. The pointer keeps its place, and the first report
-// after the host configures the device tells it.
+// the report protocol. The pointer keeps its place; it is reported when it
+// next changes (a host that configures the device does not see the pointer
+// jump to wherever the tablet last was).
 func (t *Tablet) Reset() {
 	t.s.Pipe.Reset()
 	t.s.Standard.Reset()
 	t.s.Protocol, t.s.Idle = ProtocolReport, 0
-	t.s.Polled = false
-	t.s.Pending = true
+	t.s.Polled, t.s.Pending, t.s.Wheel = false, false, 0
 }
 
 // Address returns the device's address (usb.Device).
@@ -114,8 +115,7 @@ func (t *Tablet) NAKs(pid usb.PID, ep uint8) bool {
 func (t *Tablet) Request(s usb.Setup, out []byte) ([]byte, bool) {
 	if in, ok, handled := t.s.Standard.Request(&descriptors, s, out); handled {
 		if ok && s.Request == usb.RequestSetConfiguration {
-			// A new configuration starts with the pointer's place.
-			t.s.Pending, t.s.Polled = true, false
+			t.s.Polled = false // to be polled anew
 		}
 		return in, ok
 	}

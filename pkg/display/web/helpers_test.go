@@ -249,13 +249,15 @@ type fakeMachine struct {
 	crash  chan error
 	closed atomic.Bool
 
-	mu     sync.Mutex
-	keys   []string // "1e+" / "1e-"
-	mice   [][4]int
-	typed  []byte
-	frame  *display.Frame
-	dirty  *display.TileSet
-	booted chan struct{}
+	mu       sync.Mutex
+	keys     []string // "1e+" / "1e-"
+	mice     [][4]int
+	pointers [][6]int
+	absolute atomic.Bool
+	typed    []byte
+	frame    *display.Frame
+	dirty    *display.TileSet
+	booted   chan struct{}
 }
 
 func (m *fakeMachine) Key(c input.Scancode, down bool) {
@@ -272,6 +274,12 @@ func (m *fakeMachine) Mouse(dx, dy, dz int, b uint8) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.mice = append(m.mice, [4]int{dx, dy, dz, int(b)})
+}
+
+func (m *fakeMachine) Pointer(x, y, w, h, dz int, b uint8) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pointers = append(m.pointers, [6]int{x, y, w, h, dz, int(b)})
 }
 
 func (m *fakeMachine) SendSerial(b []byte) {
@@ -291,8 +299,10 @@ func (m *fakeMachine) Run(ctx context.Context) error {
 	}
 }
 
-func (m *fakeMachine) Info() web.MachineInfo { return web.MachineInfo{MIPS: 42, Mode: "fake"} }
-func (m *fakeMachine) Close()                { m.closed.Store(true) }
+func (m *fakeMachine) Info() web.MachineInfo {
+	return web.MachineInfo{MIPS: 42, Mode: "fake", Absolute: m.absolute.Load()}
+}
+func (m *fakeMachine) Close() { m.closed.Store(true) }
 
 func (m *fakeMachine) keysString() string {
 	m.mu.Lock()
@@ -373,6 +383,7 @@ type client struct {
 	frames   []frameInfo
 	states   []string
 	modes    []string
+	absolute []bool // the stats messages' absolute field
 	serial   []byte
 	closeErr error
 	err      error
@@ -421,6 +432,9 @@ func (cl *client) loop() {
 				cl.states = append(cl.states, s)
 			case "mode":
 				cl.modes = append(cl.modes, fmt.Sprintf("%vx%v", m["width"], m["height"]))
+			case "stats":
+				a, _ := m["absolute"].(bool)
+				cl.absolute = append(cl.absolute, a)
 			}
 		} else if len(b) > 0 && b[0] == web.MsgSerial {
 			cl.serial = append(cl.serial, b[1:]...)
