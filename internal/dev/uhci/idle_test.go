@@ -68,3 +68,50 @@ func TestIdleCostsNoWakeups(t *testing.T) {
 		t.Errorf("GET_CONFIGURATION after idling: % x, status %#x", b, st)
 	}
 }
+
+// TestIdleNoticesScheduleChanges: after the CPU ran, a halted controller
+// looks at the schedule again: unchanged, it still asks for no wake-up; a
+// TD the CPU queued (without touching a register) is run at the next frame.
+func TestIdleNoticesScheduleChanges(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.start(intrIOC)
+	r.enumerate()
+	r.intIN(tdActive | tdCErr3 | tdIOC)
+	r.frames(2)
+	r.halted = true
+	if d := r.c.Tick(r.clock.T); d != bus.NoDeadline {
+		t.Fatalf("idle: wake-up in %v ms", d)
+	}
+	// The CPU wakes up, runs, and halts again having changed nothing.
+	r.halted = false
+	r.clock.T += 0.5
+	r.c.Tick(r.clock.T)
+	r.halted = true
+	if d := r.c.Tick(r.clock.T); d != bus.NoDeadline {
+		t.Fatalf("idle after the CPU changed nothing: wake-up in %v ms", d)
+	}
+	// The CPU queues a request in the control queue, then halts.
+	r.halted = false
+	r.c.Tick(r.clock.T)
+	s := usb.Setup{RequestType: 0x80, Request: usb.RequestGetConfiguration, Length: 1}
+	copy(r.mem.RAM[setupAt:], s.Bytes())
+	r.nextTD = 0
+	r.td(tdBase+32|ptrVf, tdActive|tdCErr3, token(usb.PIDSetup, 1, 0, 0, 8), setupAt)
+	r.td(tdBase+64|ptrVf, tdActive|tdCErr3, token(usb.PIDIn, 1, 0, 1, 1), bufBase)
+	last := r.td(ptrT, tdActive|tdCErr3|tdIOC, token(usb.PIDOut, 1, 0, 1, 0), 0)
+	r.put32(qhCtl+4, tdBase)
+	r.halted = true
+	d := r.c.Tick(r.clock.T)
+	if d > 1 {
+		t.Fatalf("a queued transfer: wake-up in %v ms, want the next frame", d)
+	}
+	r.clock.T += d
+	r.c.Tick(r.clock.T)
+	if st := r.get32(last + 4); st&tdActive != 0 || r.mem.RAM[bufBase] != 1 {
+		t.Errorf("the queued transfer did not run: status %#x, data %d", st, r.mem.RAM[bufBase])
+	}
+	if !r.irq.Level {
+		t.Error("no interrupt for it")
+	}
+}

@@ -92,6 +92,7 @@ func (f *pciFunction) ConfigWrite(reg uint8, size int, v uint32) {
 			f.Config.ConfigWrite(reg+uint8(i), 1, v>>(8*i)&0xFF)
 		}
 	}
+	f.c.epoch++ // bus mastering may have changed
 	f.c.updateIRQ()
 }
 

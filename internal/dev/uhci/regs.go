@@ -80,6 +80,7 @@ func (r *registers) WritePort(off uint16, size int, v uint32) {
 		}
 		c.writeReg(reg, val, mask)
 	}
+	c.epoch++
 	c.catchUp(c.clock.Now()) // a frame may be due now (run just set)
 	c.updateIRQ()
 }

@@ -54,6 +54,7 @@ func (c *Controller) write32(addr, v uint32) {
 func (c *Controller) readTD(addr uint32) td {
 	var b [16]byte
 	c.mem.ReadPhys(addr, b[:])
+	c.record(addr, b[:])
 	le := binary.LittleEndian
 	return td{le.Uint32(b[0:]), le.Uint32(b[4:]), le.Uint32(b[8:]), le.Uint32(b[12:])}
 }
@@ -99,7 +100,7 @@ func (c *Controller) walk(link uint32) bool {
 node:
 	for link&PtrT == 0 && nodes < maxNodes {
 		nodes++
-		if dry && c.idle[link&^PtrVf] {
+		if dry && c.idle.has(link&^PtrVf) {
 			return false
 		}
 		if c.seen(link &^ PtrVf) {
@@ -117,7 +118,10 @@ node:
 			link = t.link
 			continue
 		}
-		head, elem := c.read32(addr), c.read32(addr+4)
+		var q [8]byte
+		c.mem.ReadPhys(addr, q[:])
+		c.record(addr, q[:])
+		head, elem := binary.LittleEndian.Uint32(q[0:]), binary.LittleEndian.Uint32(q[4:])
 		for elem&PtrT == 0 && nodes < maxNodes {
 			if elem&PtrQH != 0 {
 				// A queue head in the element pointer: its queue is run
@@ -149,7 +153,7 @@ node:
 	if dry {
 		// Nothing on the way changes anything: every node visited is idle.
 		for _, v := range c.visits {
-			c.idle[v.link] = true
+			c.idle.add(v.link)
 		}
 	}
 	return false

@@ -56,6 +56,7 @@ func (c *Controller) LoadState(state any) error {
 	c.s = *s
 	c.fn.LoadConfig(s.Config)
 	c.fresh = false
+	c.epoch++
 	bus.SetLevel(c.irq, c.s.Asserted)
 	return nil
 }

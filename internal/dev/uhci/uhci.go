@@ -142,9 +142,14 @@ type Controller struct {
 	changed      bool // the frames run changed something
 	effects      int  // count of changes, for loop detection
 	visits       []visit
-	idle         map[uint32]bool // nodes a look ahead found idle
-	buf          [0x500]byte     // a transaction's data
-	list         [4096]byte      // the frame list, for the look ahead
+	idle         linkSet     // nodes a look ahead found idle
+	buf          [0x500]byte // a transaction's data
+	list         [4096]byte  // the frame list, for the look ahead
+	reads        []read      // what the last look ahead read besides it
+	// epoch counts what a look ahead cannot see in memory: register and
+	// configuration writes, device news, frames that changed something.
+	// aheadEpoch is the epoch the last look ahead saw.
+	epoch, aheadEpoch uint64
 }
 
 type visit struct {
@@ -157,7 +162,7 @@ type visit struct {
 // through mem, frames follow clock, and the interrupt drives irq (the
 // function's INTD, routed by the PIIX3).
 func New(mem bus.Memory, ports *bus.Ports, clock bus.Clock, irq bus.IRQ, opts Options) *Controller {
-	c := &Controller{mem: mem, ports: ports, clock: clock, irq: irq, opts: opts, idle: map[uint32]bool{}}
+	c := &Controller{mem: mem, ports: ports, clock: clock, irq: irq, opts: opts}
 	c.regs.c = c
 	c.fn.c = c
 	c.Reset()
@@ -178,6 +183,7 @@ func (c *Controller) Attach(port int, dev usb.Device) {
 		c.s.PortSC[port] = PortCSC
 	}
 	c.fresh = false
+	c.epoch++
 }
 
 // Reset returns the controller to power-on: configuration space (BAR4
@@ -208,6 +214,7 @@ func (c *Controller) resetRegisters() {
 		}
 	}
 	c.fresh = false
+	c.epoch++
 }
 
 // Running reports whether the controller runs its schedule.
@@ -223,6 +230,7 @@ func (c *Controller) PortEnabled(port int) bool {
 func (c *Controller) wake() {
 	c.catchUp(c.clock.Now())
 	c.fresh = false
+	c.epoch++
 }
 
 // Tick runs the frames due and returns the milliseconds until the next
@@ -247,7 +255,11 @@ func (c *Controller) Tick(now float64) float64 {
 	if !halted {
 		return max(c.s.Next-now, 0)
 	}
-	if !c.fresh || !c.quiet && c.wakeAt < c.s.Next {
+	switch {
+	case !c.fresh && c.stillQuiet():
+		// The CPU ran but changed nothing the look ahead read.
+		c.fresh = true
+	case !c.fresh, !c.quiet && c.wakeAt < c.s.Next:
 		// Nothing known, or the frame found to do something has run.
 		c.lookAhead()
 	}
@@ -279,6 +291,7 @@ func (c *Controller) catchUp(now float64) {
 	}
 	if c.changed {
 		c.fresh = false
+		c.epoch++
 		c.updateIRQ()
 	}
 }
