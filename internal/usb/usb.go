@@ -90,3 +90,10 @@ type Device interface {
 	// asks to know which frames would change nothing.
 	NAKs(pid PID, ep uint8) bool
 }
+
+// RemoteWaker is implemented by devices that signal remote wakeup (USB 2.0
+// §7.1.7.7): while their port is suspended, news (Device.Connect's wake)
+// resumes the bus when the host enabled the DEVICE_REMOTE_WAKEUP feature.
+type RemoteWaker interface {
+	RemoteWakeupEnabled() bool
+}

@@ -19,10 +19,11 @@
 // Just enough for SeaBIOS, Linux and KolibriOS to enumerate and poll
 // full-speed devices: the frame length ignores SOFMOD, bandwidth is a
 // byte budget per frame, data toggles are left to the devices, there is
-// no low-speed signalling, no suspend/resume signalling (the bits are
-// kept), no SMI (the legacy support register's traps never fire), no
-// keyboard emulation, and no host system error (reads beyond RAM are
-// zeros).
+// no low-speed signalling, suspend and resume are bits that take effect at
+// once (a suspended port carries no transactions; a device's remote wakeup
+// sets resume detect), no SMI (the legacy support register's traps never
+// fire), no keyboard emulation, and no host system error (reads beyond RAM
+// are zeros).
 package uhci
 
 import (
@@ -226,11 +227,25 @@ func (c *Controller) PortEnabled(port int) bool {
 }
 
 // wake is the devices' call when they have news: frames that were known
-// to change nothing are counted up to now, and the next are looked at.
+// to change nothing are counted up to now, and the next are looked at. A
+// device on a suspended port with remote wakeup enabled resumes it: the
+// port reports resume detect, and in global suspend so does the controller
+// (an interrupt with the resume enable).
 func (c *Controller) wake() {
 	c.catchUp(c.clock.Now())
 	c.fresh = false
 	c.epoch++
+	for i, d := range c.devs {
+		w, ok := d.(usb.RemoteWaker)
+		if !ok || c.s.PortSC[i]&(PortSUSP|PortPE) != PortSUSP|PortPE || !w.RemoteWakeupEnabled() {
+			continue
+		}
+		c.s.PortSC[i] |= PortRD
+		if c.s.Cmd&CmdEGSM != 0 {
+			c.s.Sts |= StsRD
+		}
+		c.updateIRQ()
+	}
 }
 
 // Tick runs the frames due and returns the milliseconds until the next

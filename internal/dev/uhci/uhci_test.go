@@ -193,3 +193,29 @@ func TestEnumeration(t *testing.T) {
 		t.Errorf("USBSTS = %#x, line %v after TDs with IOC: want USBINT and the line up", v, r.irq.Level)
 	}
 }
+
+// TestRemoteWakeup: with the bus in global suspend and the tablet's port
+// suspended, a pointer event from a tablet whose remote wakeup the host
+// enabled shows as resume detect on the port and the controller, and
+// interrupts with the resume enable; without the feature it does not.
+func TestRemoteWakeup(t *testing.T) {
+	t.Parallel()
+	for _, enabled := range []bool{false, true} {
+		r := newRig(t)
+		r.start(0)
+		r.enumerate()
+		if enabled {
+			r.mustControl(1, usb.Setup{Request: usb.RequestSetFeature, Value: usb.FeatureDeviceRemoteWakeup}, nil)
+		}
+		r.outw(rPORT1, portPE|portCSC|1<<12) // suspend the port
+		r.outw(rCMD, cmdCF)                  // stop
+		r.outw(rCMD, cmdCF|1<<3)             // enter global suspend
+		r.outw(rSTS, 0x3F)
+		r.outw(rINTR, 1<<1) // resume interrupt
+		r.tab.Set(5, 5, 1, 0)
+		port, sts := r.inw(rPORT1), r.inw(rSTS)
+		if got := port&(1<<6) != 0 && sts&(1<<2) != 0 && r.irq.Level; got != enabled {
+			t.Errorf("remote wakeup %v: PORTSC1 %#x, USBSTS %#x, line %v", enabled, port, sts, r.irq.Level)
+		}
+	}
+}

@@ -22,8 +22,11 @@ func New() *Tablet {
 	return t
 }
 
-// Compile-time check of the contract the host controller relies on.
-var _ usb.Device = (*Tablet)(nil)
+// Compile-time checks of the contracts the host controller relies on.
+var (
+	_ usb.Device      = (*Tablet)(nil)
+	_ usb.RemoteWaker = (*Tablet)(nil)
+)
 
 // Connect remembers the host's wake function (usb.Device).
 func (t *Tablet) Connect(wake func()) { t.wake = wake }
@@ -41,6 +44,10 @@ func (t *Tablet) Reset() {
 
 // Address returns the device's address (usb.Device).
 func (t *Tablet) Address() uint8 { return t.s.Standard.Address }
+
+// RemoteWakeupEnabled reports whether the host enabled remote wakeup
+// (usb.RemoteWaker): a pointer event then resumes a suspended port.
+func (t *Tablet) RemoteWakeupEnabled() bool { return t.s.Standard.RemoteWakeup }
 
 // InUse reports whether the guest drives the tablet: it configured the
 // device and has polled its interrupt endpoint since.
