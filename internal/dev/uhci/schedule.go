@@ -28,10 +28,10 @@ const (
 	TDIOC       = 1 << 24   // interrupt on complete
 	TDIOS       = 1 << 25   // isochronous select
 	TDLS        = 1 << 26   // low speed device
-	TDCErrShift = 27        // error counter, 2 bits
-	TDCErr      = 3 << 27   //
+	TDCErrShift = 27        // the error counter's position
+	TDCErr      = 3 << 27   // error counter: errors left before a stall (0: no limit)
 	TDSPD       = 1 << 29   // short packet detect
-	tdMaxLenMax = 0x4FF + 1 // the largest MaxLen a TD may give
+	tdMaxLenMax = 0x4FF + 1 // the largest MaxLen a TD may give (1280 bytes)
 )
 
 // td is a transfer descriptor's hardware part.
