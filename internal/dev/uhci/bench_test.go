@@ -42,7 +42,7 @@ func kolibriSchedule(r *rig) {
 }
 
 func benchIdle(b *testing.B, each func(r *rig)) {
-	r := newRig(&testing.T{})
+	r := newRig(b)
 	r.start(intrIOC)
 	r.enumerate()
 	kolibriSchedule(r)

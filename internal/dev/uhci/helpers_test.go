@@ -81,7 +81,7 @@ const (
 // enabled, and a schedule: every frame list entry points to qhInt, whose
 // link is qhCtl, whose link terminates.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	c      *uhci.Controller
 	ports  *bus.Ports
 	mem    *bustest.Memory
@@ -92,7 +92,7 @@ type rig struct {
 	nextTD int
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	r := &rig{t: t, ports: bus.NewPorts(), mem: bustest.NewMemory(ramSize),
 		clock: &bustest.Clock{T: 1000}, irq: &bustest.IRQ{}, tab: usbtablet.New()}
