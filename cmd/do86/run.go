@@ -32,6 +32,7 @@ type runFlags struct {
 	memory        string
 	bios, vgabios string
 	jit           bool
+	usb           bool
 	debugcon      string
 	traceIO       string
 	displayKind   string
@@ -100,6 +101,11 @@ script; save and restore steps use the snapshot --store. --record FILE.png
 writes the screen as an animated PNG with the real timing (only the changed
 parts of changed frames, at most 10 a second).
 
+The pointer: VNC clients, the terminal and the browser point at positions. A
+guest that drives the USB tablet (KolibriOS does; see README) puts its arrow
+exactly there; others get the PS/2 mouse moved by the difference from the last
+position, which their pointer acceleration can throw off.
+
 Exit codes: 0 the VM stopped as asked (timeout, an --until matched, the guest
 powered off, the user quit) or every step of the --script passed; 1 an error
 (also a script step that could not be carried out); 3 an --until condition
@@ -129,6 +135,7 @@ assertion did not hold); 4 the CPU core crashed.`,
 	fl.StringVar(&f.bios, "bios", "", "BIOS image (default: Debian's SeaBIOS)")
 	fl.StringVar(&f.vgabios, "vgabios", "", "VGA BIOS image (default: Debian's SeaVGABIOS for std VGA)")
 	fl.BoolVar(&f.jit, "jit", true, "compile hot guest code to WebAssembly (--jit=false: interpret only)")
+	fl.BoolVar(&f.usb, "usb", true, "a USB controller (UHCI) with a USB tablet, so that a guest with USB HID drivers puts its pointer where VNC, the terminal or the browser points (--usb=false: the PS/2 mouse alone)")
 	fl.StringVar(&f.debugcon, "debugcon", "", "write the debug console (ports 0x402, 0xE9: SeaBIOS's log) to FILE (- for stderr)")
 	fl.StringVar(&f.traceIO, "trace-io", "", "write every port access to FILE (slow)")
 	fl.StringVar(&f.displayKind, "display", "", "term or none (default: term when stdout is a terminal)")

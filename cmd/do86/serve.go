@@ -173,7 +173,7 @@ func (e emuMachine) Run(ctx context.Context) error {
 
 func (e emuMachine) Info() web.MachineInfo {
 	st := e.Stats()
-	return web.MachineInfo{MIPS: st.MIPS, Halted: st.Halted}
+	return web.MachineInfo{MIPS: st.MIPS, Halted: st.Halted, Absolute: e.PointerAbsolute()}
 }
 
 // sharedEngine compiles the CPU core once for every session.

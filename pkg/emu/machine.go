@@ -70,6 +70,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Net is the network card and its network (none by default).
 	Net NetConfig
+	// NoUSB leaves out the USB controller and its tablet (usb.go); the
+	// pointer is then the PS/2 mouse alone.
+	NoUSB bool
 	// Boot is the boot order: "fda", "cdrom", "hda" (empty: the media given).
 	Boot []string
 
@@ -124,6 +127,7 @@ type Machine struct {
 	serial   *serialTap // COM1 output: buffered, flushed every frame, watched
 	serialIn []byte     // COM1 input the UART could not take yet
 	keys     []keyEvent // keys the keyboard could not take yet
+	ptr      pointer    // the absolute pointer: USB tablet or PS/2 (pointer.go)
 
 	powerOff  bool
 	media     []Medium  // fingerprints of the media, computed at the first snapshot

@@ -170,6 +170,18 @@ func resumeKolibri(t *testing.T, dir string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// The USB controller and the tablet came back with the snapshot: the
+	// guest drives the tablet on, and a position lands exactly.
+	deadline = time.Now().Add(20 * time.Second)
+	for !v.PointerAbsolute() {
+		if time.Now().After(deadline) {
+			t.Fatal("the resumed guest does not drive the USB tablet")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	before = v.image()
+	v.Pointer(300, 500, 1024, 768, 0, 0)
+	v.waitArrow(before, image.Pt(300, 500))
 	var now float64
 	v.onLoop(func() { now = v.Clock().Now() })
 	if now < clock+1000 {

@@ -38,9 +38,9 @@ type devices struct {
 	pm     *acpi.PM
 	com1   *uart16550.UART
 
-	reg registry   // attach.go
-	nic *netDevice // nil without a network card (net.go)
-	ferr   *ferr.Latch
+	reg  registry   // attach.go
+	nic  *netDevice // nil without a network card (net.go)
+	ferr *ferr.Latch
 }
 
 // wire builds the chipset and devices and attaches them (attach.go), in an
@@ -80,6 +80,7 @@ func (m *Machine) wire() error {
 
 	d.ide = ide.New(m.core, m.clock, irq(ide.PrimaryIRQ), irq(ide.SecondaryIRQ))
 	m.attach("ide", d.ide, pciAt(1, 1, d.ide.PCI()), ownPorts(d.ide.Register))
+	m.wireUSB()
 
 	m.wirePlatform()
 

@@ -1,6 +1,8 @@
 // Package input is the one key and mouse model every sink shares: keys are
 // PC scancode set 1 codes (an extended key as 0xE0xx), and the mouse is
-// relative motion, a wheel and three buttons, as a PS/2 mouse reports them.
+// either relative motion (Mouse, as a PS/2 mouse reports it) or a position
+// on the screen (Pointer, as VNC, terminals and browsers know it), with a
+// wheel and three buttons.
 // Tables from terminal keys, X keysyms and browser KeyboardEvent.code values
 // live beside this file so that every sink maps keys the same way.
 package input
@@ -25,6 +27,20 @@ type Sink interface {
 	// the wheel by dz (positive: towards the user, scrolling down) and sets
 	// the buttons held.
 	Mouse(dx, dy, dz int, buttons uint8)
+	// Pointer puts the pointer at x, y of a w×h picture of the guest's
+	// screen (0 ≤ x < w, 0 ≤ y < h; the sink's own picture, scaled or not),
+	// turns the wheel by dz and sets the buttons held. The machine reports
+	// the position exactly when the guest drives an absolute pointing
+	// device, and otherwise moves the relative mouse by the difference from
+	// the last position.
+	Pointer(x, y, w, h, dz int, buttons uint8)
+}
+
+// Absolute is implemented by sinks that can tell whether Pointer positions
+// reach the guest exactly (an absolute pointing device is in use), so that
+// a viewer can stop capturing the pointer. Safe from any goroutine.
+type Absolute interface {
+	PointerAbsolute() bool
 }
 
 // Bytes returns the byte sequence a set-1 keyboard sends for code pressed or

@@ -108,3 +108,32 @@ func (p *RelativePointer) PointAt(ctx context.Context, x, y, w, h int, buttons u
 }
 
 func clampInt(v, lo, hi int) int { return min(max(v, lo), hi) }
+
+// AutoPointer puts the pointer at a point with the best device the guest
+// uses: the sink's absolute pointer (Sink.Pointer) while the sink reports
+// that positions land exactly (Absolute: a USB tablet the guest drives),
+// else its RelativePointer.
+type AutoPointer struct {
+	*RelativePointer
+}
+
+// NewAutoPointer returns an AutoPointer on sink.
+func NewAutoPointer(sink Sink) *AutoPointer {
+	return &AutoPointer{NewRelativePointer(sink)}
+}
+
+// PointAt moves the pointer to x, y of a w×h screen, holding buttons.
+func (p *AutoPointer) PointAt(ctx context.Context, x, y, w, h int, buttons uint8) error {
+	if a, ok := p.Sink.(Absolute); ok && a.PointerAbsolute() {
+		if x < 0 || y < 0 || x >= w || y >= h {
+			return fmt.Errorf("point %d,%d is off the %dx%d screen", x, y, w, h)
+		}
+		p.Sink.Pointer(x, y, w, h, 0, buttons)
+		p.Forget() // the relative pointer's idea of where it is is stale now
+		if p.Settle != nil {
+			return p.Settle(ctx)
+		}
+		return ctx.Err()
+	}
+	return p.RelativePointer.PointAt(ctx, x, y, w, h, buttons)
+}

@@ -8,12 +8,40 @@ import (
 	"github.com/do86/do86/pkg/input"
 )
 
-// motions records a mouse's motions.
-type motions struct{ m [][4]int }
+// motions records a mouse's motions and absolute positions.
+type motions struct {
+	m        [][4]int
+	points   [][3]int
+	absolute bool
+}
 
 func (r *motions) Key(input.Scancode, bool) {}
 func (r *motions) Mouse(dx, dy, dz int, b uint8) {
 	r.m = append(r.m, [4]int{dx, dy, dz, int(b)})
+}
+func (r *motions) Pointer(x, y, w, h, dz int, b uint8) {
+	r.points = append(r.points, [3]int{x, y, int(b)})
+}
+func (r *motions) PointerAbsolute() bool { return r.absolute }
+
+// AutoPointer uses the sink's absolute positions while they land exactly,
+// the relative mouse otherwise.
+func TestAutoPointer(t *testing.T) {
+	t.Parallel()
+	rec := &motions{}
+	p := input.NewAutoPointer(rec)
+	p.Interval = time.Microsecond
+	ctx := context.Background()
+	if err := p.PointAt(ctx, 3, 4, 64, 48, 0); err != nil || len(rec.m) == 0 || len(rec.points) != 0 {
+		t.Fatalf("relative: %v, %d motions, %d points", err, len(rec.m), len(rec.points))
+	}
+	rec.absolute, rec.m = true, nil
+	if err := p.PointAt(ctx, 30, 40, 64, 48, input.ButtonLeft); err != nil || len(rec.m) != 0 || len(rec.points) != 1 || rec.points[0] != [3]int{30, 40, int(input.ButtonLeft)} {
+		t.Fatalf("absolute: %v, motions %v, points %v", err, rec.m, rec.points)
+	}
+	if err := p.PointAt(ctx, 64, 0, 64, 48, 0); err == nil {
+		t.Error("a point off the screen was accepted")
+	}
 }
 
 func TestRelativePointer(t *testing.T) {

@@ -22,6 +22,8 @@ func (r *recorder) Key(c input.Scancode, down bool) {
 
 func (r *recorder) Mouse(dx, dy, dz int, b uint8) {}
 
+func (r *recorder) Pointer(x, y, w, h, dz int, b uint8) {}
+
 func TestFromRune(t *testing.T) {
 	tests := []struct {
 		r     rune

@@ -32,7 +32,8 @@ type Options struct {
 	// current directory).
 	Dir string
 	// Pointer makes the pointer of the mouse methods (default
-	// input.NewRelativePointer).
+	// input.NewAutoPointer: the USB tablet where the guest drives it, else
+	// the relative mouse).
 	Pointer func(m *emu.Machine) input.Pointer
 	// Run runs the machine until ctx ends, on a goroutine of the session
 	// (default m.Run). A front end gives its own to show the screen
@@ -91,9 +92,9 @@ func Start(cfg emu.Config, opts Options) (*Session, error) {
 	if opts.Pointer != nil {
 		s.pointer = opts.Pointer(m)
 	} else {
-		rp := input.NewRelativePointer(m)
-		rp.Settle = func(ctx context.Context) error { return m.Exec(ctx, func() {}) }
-		s.pointer = rp
+		ap := input.NewAutoPointer(m)
+		ap.Settle = func(ctx context.Context) error { return m.Exec(ctx, func() {}) }
+		s.pointer = ap
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel

@@ -21,6 +21,8 @@ import (
 	"github.com/do86/do86/internal/dev/pci"
 	"github.com/do86/do86/internal/dev/sysctl"
 	"github.com/do86/do86/internal/dev/uart16550"
+	"github.com/do86/do86/internal/dev/uhci"
+	"github.com/do86/do86/internal/dev/usbtablet"
 	"github.com/do86/do86/internal/dev/vga"
 	"github.com/do86/do86/internal/disk"
 	"github.com/do86/do86/pkg/input"
@@ -393,6 +395,29 @@ var devices = []device{
 			return l
 		},
 		drive: func(r *rig, d bus.Stateful) { d.(*ferr.Latch).SetFERR(true) },
+	},
+	{ // uhci
+		build: func(r *rig) bus.Stateful {
+			c := uhci.New(r.mem, r.ports, r.clock, r.irq(11), uhci.Options{})
+			c.Attach(0, usbtablet.New())
+			return c
+		},
+		drive: func(r *rig, d bus.Stateful) {
+			f := d.(*uhci.Controller).PCI()
+			f.ConfigWrite(0x20, 4, 0xC000)         // BAR4: the registers at 0xC000
+			f.ConfigWrite(0x04, 2, 0x0005)         // I/O and bus mastering on
+			r.ports.Write(0xC000+0x08, 4, 0x10000) // FRBASEADD
+			r.ports.Write(0xC000+0x04, 2, 0x000F)  // every interrupt
+			r.ports.Write(0xC000+0x10, 2, 0x0200)  // port 1: reset
+			r.tick(d, 10)
+			r.ports.Write(0xC000+0x10, 2, 0x0004) // end the reset, enable
+			r.ports.Write(0xC000+0x00, 2, 0x0001) // run
+			r.tick(d, 5)
+		},
+	},
+	{ // usbtablet
+		build: func(r *rig) bus.Stateful { return usbtablet.New() },
+		drive: func(r *rig, d bus.Stateful) { d.(*usbtablet.Tablet).Set(1000, 2000, 1, 1) },
 	},
 	{ // fw_cfg
 		build: func(r *rig) bus.Stateful {

@@ -15,7 +15,8 @@ import (
 )
 
 // recorder is an input.Sink that writes events down: keys as "+1D" (press)
-// and "-1D" (release), mouse as "m dx dy dz buttons".
+// and "-1D" (release), mouse motion as "m dx dy dz buttons", pointer
+// positions as "p x y WxH dz buttons".
 type recorder struct {
 	mu sync.Mutex
 	ev []string
@@ -31,6 +32,10 @@ func (r *recorder) Key(c input.Scancode, down bool) {
 
 func (r *recorder) Mouse(dx, dy, dz int, b uint8) {
 	r.add(fmt.Sprintf("m %d %d %d %d", dx, dy, dz, b))
+}
+
+func (r *recorder) Pointer(x, y, w, h, dz int, b uint8) {
+	r.add(fmt.Sprintf("p %d %d %dx%d %d %d", x, y, w, h, dz, b))
 }
 
 func (r *recorder) add(s string) {

@@ -16,8 +16,6 @@ type layout struct {
 	// Per tile column (row), the output columns (cell rows) whose source
 	// boxes it touches: [lo, hi).
 	tileCols, tileRows [][2]int
-	// cellW and cellH are the guest pixels one cell stands for, for the mouse.
-	cellW, cellH float64
 }
 
 // newLayout lays out an fw×fh frame in aw×ah cells, scaled to fit keeping
@@ -38,7 +36,6 @@ func newLayout(fw, fh, aw, ah int, oneToOne bool, panX, panY, tile int) *layout 
 		for i := range l.ys {
 			l.ys[i] = l.panY + i
 		}
-		l.cellW, l.cellH = 1, 2
 	} else {
 		// scale = min(aw/fw, 2ah/fh), kept as a fraction num/den.
 		num, den := aw, fw
@@ -48,7 +45,6 @@ func newLayout(fw, fh, aw, ah int, oneToOne bool, panX, panY, tile int) *layout 
 		l.ow, l.oh = max(1, fw*num/den), max(1, fh*num/den)
 		l.xs, l.ys = bounds(fw, l.ow), bounds(fh, l.oh)
 		l.offX, l.offY = (aw-l.ow)/2, (ah-(l.oh+1)/2)/2
-		l.cellW, l.cellH = float64(den)/float64(num), 2*float64(den)/float64(num)
 	}
 	l.tileCols = spans(l.xs, (fw+tile-1)/tile, tile, 1)
 	l.tileRows = spans(l.ys, (fh+tile-1)/tile, tile, 2)

@@ -1,9 +1,9 @@
 // Package term shows a running machine in a terminal and drives it from
 // there: graphics modes as truecolor half blocks (▀, two pixels a cell)
 // scaled with area averaging, text modes as real characters in the 16 VGA
-// colours, terminal keys and mouse turned into PC scancodes and PS/2 mouse
-// motion, a status line, and a command bar behind an escape key (Ctrl-] by
-// default). It is a display sink: it reads a display.Hub and writes to an
+// colours, terminal keys turned into PC scancodes and the mouse into
+// positions on the guest's screen, a status line, and a command bar behind
+// an escape key (Ctrl-] by default). It is a display sink: it reads a display.Hub and writes to an
 // input.Sink, and knows nothing else of the machine. Just enough terminal to
 // work in a guest: no sound, no clipboard, no key releases (terminals report
 // none, so every key is a press and release at once).
@@ -115,7 +115,6 @@ type Sink struct {
 
 	bar    commandBar
 	stat   statusLine
-	mouse  mouseState
 	paused bool
 	closed bool
 }
@@ -245,7 +244,7 @@ func Run(ctx context.Context, o Options) (err error) {
 }
 
 // HandleEvent acts on one terminal event: keys go to the guest (or the
-// command bar), mouse events become mouse motion, a resize lays the screen
+// command bar), mouse events become pointer positions, a resize lays the screen
 // out again at once. It returns true when the user quit.
 func (s *Sink) HandleEvent(ev tcell.Event) (quit bool) {
 	switch ev := ev.(type) {

@@ -73,6 +73,9 @@ type client struct {
 	refuse   int // SetDesktopSize requests to answer
 	wake     chan struct{}
 	relative bool // pointer events carry deltas (QEMU pointer motion change)
+	// screenW and screenH are the machine's screen as the writer last saw
+	// it: what pointer positions are positions on.
+	screenW, screenH int
 
 	keys keyState
 	ptr  pointerState
@@ -193,6 +196,9 @@ func (cl *client) serverInit() error {
 		cl.dirty = display.NewTileSet(defaultWidth, defaultHeight)
 	}
 	cl.cw, cl.ch = cl.fb.w, cl.fb.h
+	cl.mu.Lock()
+	cl.screenW, cl.screenH = cl.fb.w, cl.fb.h
+	cl.mu.Unlock()
 	cl.sendAll = false
 	b := binary.BigEndian.AppendUint16(nil, uint16(cl.cw))
 	b = binary.BigEndian.AppendUint16(b, uint16(cl.ch))
@@ -210,6 +216,9 @@ func (cl *client) pull() bool {
 		f := u.Frame
 		if u.Resized || cl.fb.w != f.Width || cl.fb.h != f.Height {
 			cl.fb = frameBuf{w: f.Width, h: f.Height, pix: append(cl.fb.pix[:0], f.Pix...)}
+			cl.mu.Lock()
+			cl.screenW, cl.screenH = f.Width, f.Height
+			cl.mu.Unlock()
 			cl.dirty = display.NewTileSet(f.Width, f.Height)
 			cl.dirty.AddAll()
 			cl.sendAll = true // the client's area may have uncovered parts

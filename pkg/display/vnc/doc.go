@@ -3,7 +3,8 @@
 // frames a display.Hub carries in any true-colour pixel format with the Raw,
 // Hextile, ZRLE and (lossless) Tight encodings, resize clients that
 // understand DesktopSize or ExtendedDesktopSize, and turn key and pointer
-// events into set-1 scancodes and PS/2-style relative motion. It
+// events into set-1 scancodes and positions on the screen (or relative
+// motion, for clients in QEMU's relative pointer mode). It
 // deliberately does not do CopyRect, Tight's JPEG and gradient modes,
 // client-side cursors, clipboard transfer, continuous updates, fences or
 // client-driven resizing (SetDesktopSize is refused).

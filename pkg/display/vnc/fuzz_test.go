@@ -56,8 +56,9 @@ func (*memConn) SetWriteDeadline(time.Time) error { return nil }
 
 type nopSink struct{}
 
-func (nopSink) Key(input.Scancode, bool)   {}
-func (nopSink) Mouse(int, int, int, uint8) {}
+func (nopSink) Key(input.Scancode, bool)               {}
+func (nopSink) Mouse(int, int, int, uint8)             {}
+func (nopSink) Pointer(int, int, int, int, int, uint8) {}
 
 // clientHello is a 3.8 client choosing security None, then ClientInit.
 var clientHello = []byte("RFB 003.008\n\x01\x01")

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,11 +15,21 @@ import (
 	"github.com/do86/do86/pkg/input"
 )
 
-// recorder is an input.Sink that remembers every event as a string.
+// recorder is an input.Sink that remembers every event as a string, and
+// says the guest takes absolute positions when absolute is set.
 type recorder struct {
-	mu     sync.Mutex
-	events []string
+	mu       sync.Mutex
+	events   []string
+	absolute atomic.Bool
 }
+
+func (r *recorder) Pointer(x, y, w, h, dz int, buttons uint8) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, fmt.Sprintf("pointer %d %d %d %d %d %d", x, y, w, h, dz, buttons))
+}
+
+func (r *recorder) PointerAbsolute() bool { return r.absolute.Load() }
 
 func (r *recorder) Key(code input.Scancode, down bool) {
 	r.mu.Lock()

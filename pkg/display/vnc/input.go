@@ -118,9 +118,8 @@ func xtScancode(keycode uint32) (input.Scancode, bool) {
 
 // pointerState is what the server remembers of one client's mouse.
 type pointerState struct {
-	x, y int
-	seen bool
-	mask uint8
+	mask       uint8
+	x, y, w, h int // the last position (w is 0 before the first)
 }
 
 // RFB button-mask bits (RFC 6143 §7.5.5): buttons 1–3 and the wheel, which
@@ -133,38 +132,24 @@ const (
 	rfbWheelDown = 1 << 4
 )
 
-// pointerEvent turns a PointerEvent into relative motion for the guest's
-// PS/2 mouse.
-//
-// RFB sends absolute positions and a PS/2 mouse only reports motion, so the
-// server sends the difference from the client's previous position (the
-// first event moves nothing). The guest's cursor then follows the client's
-// only as long as the guest moves its cursor one pixel per count: pointer
-// acceleration, a guest cursor stopped at a screen edge, or a client that
-// joins late all make the two drift apart, and nothing here can see where
-// the guest's cursor really is. Moving the client's pointer into a corner
-// realigns them when the guest clamps at the edges. Clients that speak the
-// QEMU pointer motion change extension (gtk-vnc) are switched to relative
-// mode instead, where they send their own motion (offset by 0x7FFF) and
-// nothing drifts.
+// pointerEvent passes a PointerEvent on as the position it is on the
+// machine's screen (input.Sink's Pointer): the machine puts the guest's
+// pointer there exactly when the guest drives an absolute pointing device,
+// and otherwise moves its mouse by the difference from the last position.
+// Clients that speak the QEMU pointer motion change extension (gtk-vnc)
+// are switched to relative mode while the guest has no absolute pointer:
+// they then send their own motion (offset by 0x7FFF), which goes on as
+// motion and never drifts.
 func (cl *client) pointerEvent(mask uint8, x, y int) {
 	in := cl.s.in
 	if in == nil {
 		return
 	}
 	cl.mu.Lock()
-	rel := cl.relative
+	rel, w, h := cl.relative, cl.screenW, cl.screenH
 	cl.mu.Unlock()
 	p := &cl.ptr
-	var dx, dy, dz int
-	if rel {
-		dx, dy = x-0x7FFF, y-0x7FFF
-	} else if p.seen {
-		dx, dy = x-p.x, y-p.y
-		p.x, p.y = x, y
-	} else {
-		p.x, p.y, p.seen = x, y, true
-	}
+	dz := 0
 	pressed := mask &^ p.mask
 	if pressed&rfbWheelUp != 0 {
 		dz-- // away from the user: scroll up
@@ -174,9 +159,17 @@ func (cl *client) pointerEvent(mask uint8, x, y int) {
 	}
 	b, old := psButtons(mask), psButtons(p.mask)
 	p.mask = mask
-	if dx != 0 || dy != 0 || dz != 0 || b != old {
-		in.Mouse(dx, dy, dz, b)
+	if rel {
+		if dx, dy := x-0x7FFF, y-0x7FFF; dx != 0 || dy != 0 || dz != 0 || b != old {
+			in.Mouse(dx, dy, dz, b)
+		}
+		return
 	}
+	if w <= 0 || h <= 0 {
+		return
+	}
+	p.x, p.y, p.w, p.h = min(x, w-1), min(y, h-1), w, h
+	in.Pointer(p.x, p.y, w, h, dz, b)
 }
 
 func psButtons(mask uint8) uint8 {
@@ -205,7 +198,11 @@ func (cl *client) releaseInput() {
 	}
 	cl.keys.down = nil
 	cl.keys.pressed = nil
-	if psButtons(cl.ptr.mask) != 0 {
-		in.Mouse(0, 0, 0, 0)
+	if p := cl.ptr; psButtons(p.mask) != 0 {
+		if p.w > 0 {
+			in.Pointer(p.x, p.y, p.w, p.h, 0, 0)
+		} else {
+			in.Mouse(0, 0, 0, 0)
+		}
 	}
 }

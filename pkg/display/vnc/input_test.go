@@ -100,7 +100,7 @@ func TestKeysReleasedOnDisconnect(t *testing.T) {
 	rec.wait(t, 2)
 	cl.Close()
 	got := rec.wait(t, 2)
-	want := []string{"key 0x1d false", "mouse 0 0 0 0"}
+	want := []string{"key 0x1d false", "pointer 10 10 64 48 0 0"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -118,12 +118,12 @@ func TestPointerEvents(t *testing.T) {
 		evs      []ptrEv
 		want     []string
 	}{
-		{"motion", false, []ptrEv{{0, 100, 100}, {0, 110, 95}, {0, 110, 95}, {0, 100, 200}},
-			[]string{"mouse 10 -5 0 0", "mouse -10 105 0 0"}},
-		{"buttons", false, []ptrEv{{0, 5, 5}, {1, 5, 5}, {1 | 4, 6, 5}, {4, 6, 5}, {2, 6, 5}, {0, 6, 5}},
-			[]string{"mouse 0 0 0 1", "mouse 1 0 0 3", "mouse 0 0 0 2", "mouse 0 0 0 4", "mouse 0 0 0 0"}},
-		{"wheel", false, []ptrEv{{0, 5, 5}, {8, 5, 5}, {0, 5, 5}, {16, 5, 5}, {0, 5, 5}},
-			[]string{"mouse 0 0 -1 0", "mouse 0 0 1 0"}},
+		{"positions on the 64x48 screen, clamped", false, []ptrEv{{0, 10, 10}, {0, 30, 20}, {0, 100, 200}},
+			[]string{"pointer 10 10 64 48 0 0", "pointer 30 20 64 48 0 0", "pointer 63 47 64 48 0 0"}},
+		{"buttons", false, []ptrEv{{1, 5, 5}, {1 | 4, 6, 5}, {2, 6, 5}, {0, 6, 5}},
+			[]string{"pointer 5 5 64 48 0 1", "pointer 6 5 64 48 0 3", "pointer 6 5 64 48 0 4", "pointer 6 5 64 48 0 0"}},
+		{"wheel", false, []ptrEv{{8, 5, 5}, {0, 5, 5}, {16, 5, 5}},
+			[]string{"pointer 5 5 64 48 -1 0", "pointer 5 5 64 48 0 0", "pointer 5 5 64 48 1 0"}},
 		{"relative", true, []ptrEv{{0, 0x7FFF + 3, 0x7FFF - 2}, {1, 0x7FFF, 0x7FFF}},
 			[]string{"mouse 3 -2 0 0", "mouse 0 0 0 1"}},
 	} {
@@ -145,5 +145,36 @@ func TestPointerEvents(t *testing.T) {
 				t.Errorf("got  %q\nwant %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestPointerModeFollowsGuest: a client that speaks the QEMU pointer
+// motion change extension is told to send positions while the guest drives
+// an absolute pointer, and motion once it does not.
+func TestPointerModeFollowsGuest(t *testing.T) {
+	hub := display.NewHub()
+	hub.Publish(display.NewFrame(64, 48), nil, nil)
+	rec := &recorder{}
+	rec.absolute.Store(true)
+	addr, _ := startServer(t, hub, rec, vnc.Options{})
+	cl := dial(t, addr, rfbclient.Config{})
+	cl.SetEncodings(rfbclient.EncodingRaw, rfbclient.EncodingQEMUPointerMotionChange)
+	fullUpdate(t, cl)
+	if cl.RelativePointer {
+		t.Fatal("client switched to relative motion while the guest takes positions")
+	}
+	cl.Pointer(0, 20, 30)
+	if got := rec.wait(t, 1); !slices.Equal(got, []string{"pointer 20 30 64 48 0 0"}) {
+		t.Errorf("got %q", got)
+	}
+	rec.absolute.Store(false)
+	hub.Publish(display.NewFrame(64, 48), nil, nil) // something to update
+	fullUpdate(t, cl)
+	if !cl.RelativePointer {
+		t.Fatal("client not switched to relative motion after the guest left its absolute pointer")
+	}
+	cl.Pointer(0, 0x7FFF+4, 0x7FFF)
+	if got := rec.wait(t, 1); !slices.Equal(got, []string{"mouse 4 0 0 0"}) {
+		t.Errorf("got %q", got)
 	}
 }

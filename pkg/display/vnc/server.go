@@ -85,6 +85,13 @@ func New(hub *display.Hub, in input.Sink, opts Options) *Server {
 		listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
 }
 
+// absolute reports whether the sink takes positions exactly (an absolute
+// pointing device is in use in the guest).
+func (s *Server) absolute() bool {
+	a, ok := s.in.(input.Absolute)
+	return ok && a.PointerAbsolute()
+}
+
 // Serve accepts clients on l until l fails or the server is closed, serving
 // each on its own goroutine. It returns nil after Close, else the accept
 // error. Serving on an address other than loopback without a password logs

@@ -45,12 +45,22 @@ func (cl *client) buildUpdate() []byte {
 		pseudo(0, 0, 0, 0, encQEMUExtendedKeyEvent)
 		cl.announced.qemuKeys = true
 	}
-	if e.qemuPointer && !cl.announced.qemuPointer {
-		pseudo(0, 0, cl.cw, cl.ch, encQEMUPointerMotionChange) // x = 0: relative
-		cl.announced.qemuPointer = true
+	// Clients that can send either are told which the guest wants:
+	// positions while it drives an absolute pointer, motion otherwise.
+	if e.qemuPointer {
+		rel := !cl.s.absolute()
 		cl.mu.Lock()
-		cl.relative = true
+		change := !cl.announced.qemuPointer || cl.relative != rel
+		cl.relative = rel
 		cl.mu.Unlock()
+		if change {
+			x := 1 // absolute
+			if rel {
+				x = 0
+			}
+			pseudo(x, 0, cl.cw, cl.ch, encQEMUPointerMotionChange)
+			cl.announced.qemuPointer = true
+		}
 	}
 	// The machine changed mode: resize clients that can be resized. Others
 	// keep the size they were told at ServerInit and see the frame's

@@ -58,7 +58,7 @@ type controls struct {
 // pointer or record.
 type sessionControl struct {
 	mu      sync.Mutex
-	pointer *input.RelativePointer
+	pointer *input.AutoPointer
 	rec     *recording
 }
 
@@ -77,7 +77,7 @@ func (c *controls) of(sess *Session) *sessionControl {
 	}
 	sc, ok := c.sess[sess]
 	if !ok {
-		sc = &sessionControl{pointer: input.NewRelativePointer(sess)}
+		sc = &sessionControl{pointer: input.NewAutoPointer(sess)}
 		c.sess[sess] = sc
 	}
 	return sc

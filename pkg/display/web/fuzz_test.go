@@ -20,6 +20,7 @@ func FuzzDecodeInput(f *testing.F) {
 	f.Add(web.KeyMessage("KeyA", true))
 	f.Add(web.MouseMessage(1, -1, 0, 1))
 	f.Add(web.AckMessage(7))
+	f.Add(web.PointerMessage(3, 4, 640, 480, -1, 2))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ev, err := web.DecodeInput(b)
 		if err != nil {
@@ -37,6 +38,8 @@ func FuzzDecodeInput(f *testing.F) {
 			}
 		case web.MsgMouse:
 			again = web.MouseMessage(ev.DX, ev.DY, ev.DZ, ev.Buttons)
+		case web.MsgPointer:
+			again = web.PointerMessage(ev.X, ev.Y, ev.W, ev.H, ev.DZ, ev.Buttons)
 		case web.MsgSerialIn:
 			again = web.SerialMessage(ev.Data)
 		case web.MsgAck:

@@ -250,13 +250,15 @@ type fakeMachine struct {
 	closed atomic.Bool
 	idle   bool // Info reports a halted guest (0 MIPS) rather than a busy one
 
-	mu     sync.Mutex
-	keys   []string // "1e+" / "1e-"
-	mice   [][4]int
-	typed  []byte
-	frame  *display.Frame
-	dirty  *display.TileSet
-	booted chan struct{}
+	mu       sync.Mutex
+	keys     []string // "1e+" / "1e-"
+	mice     [][4]int
+	pointers [][6]int
+	absolute atomic.Bool
+	typed    []byte
+	frame    *display.Frame
+	dirty    *display.TileSet
+	booted   chan struct{}
 }
 
 func (m *fakeMachine) Key(c input.Scancode, down bool) {
@@ -273,6 +275,12 @@ func (m *fakeMachine) Mouse(dx, dy, dz int, b uint8) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.mice = append(m.mice, [4]int{dx, dy, dz, int(b)})
+}
+
+func (m *fakeMachine) Pointer(x, y, w, h, dz int, b uint8) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pointers = append(m.pointers, [6]int{x, y, w, h, dz, int(b)})
 }
 
 func (m *fakeMachine) SendSerial(b []byte) {
@@ -294,9 +302,9 @@ func (m *fakeMachine) Run(ctx context.Context) error {
 
 func (m *fakeMachine) Info() web.MachineInfo {
 	if m.idle {
-		return web.MachineInfo{Mode: "fake"}
+		return web.MachineInfo{Mode: "fake", Absolute: m.absolute.Load()}
 	}
-	return web.MachineInfo{MIPS: 42, Mode: "fake"}
+	return web.MachineInfo{MIPS: 42, Mode: "fake", Absolute: m.absolute.Load()}
 }
 func (m *fakeMachine) Close() { m.closed.Store(true) }
 
@@ -379,6 +387,7 @@ type client struct {
 	frames   []frameInfo
 	states   []string
 	modes    []string
+	absolute []bool // the stats messages' absolute field
 	serial   []byte
 	closeErr error
 	err      error
@@ -427,6 +436,9 @@ func (cl *client) loop() {
 				cl.states = append(cl.states, s)
 			case "mode":
 				cl.modes = append(cl.modes, fmt.Sprintf("%vx%v", m["width"], m["height"]))
+			case "stats":
+				a, _ := m["absolute"].(bool)
+				cl.absolute = append(cl.absolute, a)
 			}
 		} else if len(b) > 0 && b[0] == web.MsgSerial {
 			cl.serial = append(cl.serial, b[1:]...)

@@ -87,7 +87,7 @@ func (m *realMachine) Run(ctx context.Context) error {
 
 func (m *realMachine) Info() web.MachineInfo {
 	st := m.Stats()
-	return web.MachineInfo{MIPS: st.MIPS, Halted: st.Halted}
+	return web.MachineInfo{MIPS: st.MIPS, Halted: st.Halted, Absolute: m.PointerAbsolute()}
 }
 
 func (m *realMachine) Hub() *display.Hub { return m.Machine.Hub() }

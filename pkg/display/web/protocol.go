@@ -36,6 +36,9 @@ const (
 	MsgRefresh = 0x05
 	// MsgCtrlAltDel presses and releases Ctrl-Alt-Del.
 	MsgCtrlAltDel = 0x06
+	// MsgPointer puts the pointer at a position on the screen, turns the
+	// wheel and sets the buttons held.
+	MsgPointer = 0x07
 )
 
 // Flags of a MsgFrame header.
@@ -95,9 +98,11 @@ type Event struct {
 	Known bool
 	Down  bool
 	// DX, DY, DZ and Buttons are a MsgMouse's motion, wheel and buttons
-	// (input.ButtonLeft | ...).
+	// (input.ButtonLeft | ...); a MsgPointer's wheel and buttons too.
 	DX, DY, DZ int
 	Buttons    uint8
+	// X, Y, W and H are a MsgPointer's position on a W×H picture.
+	X, Y, W, H int
 	// Data is the bytes of a MsgSerialIn (a slice of the message).
 	Data []byte
 	// Seq is the sequence number a MsgAck acknowledges.
@@ -150,6 +155,21 @@ func DecodeInput(b []byte) (Event, error) {
 		if ev.Buttons&^(input.ButtonLeft|input.ButtonRight|input.ButtonMiddle) != 0 {
 			return ev, bad("mouse buttons %#x", ev.Buttons)
 		}
+	case MsgPointer:
+		if len(p) != 10 {
+			return ev, bad("pointer message of %d bytes (want 11)", len(b))
+		}
+		le := binary.LittleEndian
+		ev.X, ev.Y = int(le.Uint16(p[0:])), int(le.Uint16(p[2:]))
+		ev.W, ev.H = int(le.Uint16(p[4:])), int(le.Uint16(p[6:]))
+		ev.DZ = int(int8(p[8]))
+		ev.Buttons = p[9]
+		if ev.W == 0 || ev.H == 0 || ev.X >= ev.W || ev.Y >= ev.H {
+			return ev, bad("pointer at %d,%d of %dx%d", ev.X, ev.Y, ev.W, ev.H)
+		}
+		if ev.Buttons&^(input.ButtonLeft|input.ButtonRight|input.ButtonMiddle) != 0 {
+			return ev, bad("pointer buttons %#x", ev.Buttons)
+		}
 	case MsgSerialIn:
 		if len(p) == 0 || len(p) > MaxSerialIn {
 			return ev, bad("serial message of %d bytes", len(p))
@@ -187,6 +207,20 @@ func MouseMessage(dx, dy, dz int, buttons uint8) []byte {
 	b := []byte{MsgMouse, 0, 0, 0, 0, byte(int8(max(-128, min(127, dz)))), buttons}
 	binary.LittleEndian.PutUint16(b[1:], uint16(int16(max(-32768, min(32767, dx)))))
 	binary.LittleEndian.PutUint16(b[3:], uint16(int16(max(-32768, min(32767, dy)))))
+	return b
+}
+
+// PointerMessage returns a MsgPointer: position x, y on a w×h picture
+// (clamped to it), wheel dz (clamped to int8) and buttons.
+func PointerMessage(x, y, w, h, dz int, buttons uint8) []byte {
+	w, h = max(1, min(65535, w)), max(1, min(65535, h))
+	x, y = max(0, min(w-1, x)), max(0, min(h-1, y))
+	b := []byte{MsgPointer, 0, 0, 0, 0, 0, 0, 0, 0, byte(int8(max(-128, min(127, dz)))), buttons}
+	le := binary.LittleEndian
+	le.PutUint16(b[1:], uint16(x))
+	le.PutUint16(b[3:], uint16(y))
+	le.PutUint16(b[5:], uint16(w))
+	le.PutUint16(b[7:], uint16(h))
 	return b
 }
 

@@ -126,6 +126,8 @@ func TestDecodeInput(t *testing.T) {
 		{"unknown key", web.KeyMessage("Pause", true), web.Event{Type: web.MsgKey, Down: true}, false},
 		{"mouse", web.MouseMessage(-5, 300, -1, input.ButtonLeft|input.ButtonRight), web.Event{Type: web.MsgMouse, DX: -5, DY: 300, DZ: -1, Buttons: 3}, false},
 		{"mouse clamps", web.MouseMessage(-99999, 99999, 500, 0), web.Event{Type: web.MsgMouse, DX: -32768, DY: 32767, DZ: 127}, false},
+		{"pointer", web.PointerMessage(1023, 5, 1024, 768, 1, input.ButtonMiddle), web.Event{Type: web.MsgPointer, X: 1023, Y: 5, W: 1024, H: 768, DZ: 1, Buttons: 4}, false},
+		{"pointer clamps", web.PointerMessage(-4, 900, 640, 480, -300, 0), web.Event{Type: web.MsgPointer, X: 0, Y: 479, W: 640, H: 480, DZ: -128}, false},
 		{"ack", web.AckMessage(0x01020304), web.Event{Type: web.MsgAck, Seq: 0x01020304}, false},
 		{"refresh", []byte{web.MsgRefresh}, web.Event{Type: web.MsgRefresh}, false},
 		{"ctrl-alt-del", []byte{web.MsgCtrlAltDel}, web.Event{Type: web.MsgCtrlAltDel}, false},
@@ -137,6 +139,10 @@ func TestDecodeInput(t *testing.T) {
 		{"key code too long", append([]byte{web.MsgKey, 1}, bytes.Repeat([]byte("A"), 33)...), web.Event{}, true},
 		{"short mouse", []byte{web.MsgMouse, 0, 0, 0}, web.Event{}, true},
 		{"mouse button 8", []byte{web.MsgMouse, 0, 0, 0, 0, 0, 8}, web.Event{}, true},
+		{"short pointer", []byte{web.MsgPointer, 0, 0, 0, 0, 1, 0, 1, 0, 0}, web.Event{}, true},
+		{"pointer off the picture", []byte{web.MsgPointer, 10, 0, 0, 0, 10, 0, 1, 0, 0, 0}, web.Event{}, true},
+		{"pointer on no picture", []byte{web.MsgPointer, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}, web.Event{}, true},
+		{"pointer button 16", append(web.PointerMessage(0, 0, 2, 2, 0, 0)[:10], 16), web.Event{}, true},
 		{"long ack", []byte{web.MsgAck, 1, 2, 3, 4, 5}, web.Event{}, true},
 		{"refresh with data", []byte{web.MsgRefresh, 0}, web.Event{}, true},
 		{"empty serial", []byte{web.MsgSerialIn}, web.Event{}, true},
@@ -152,7 +158,8 @@ func TestDecodeInput(t *testing.T) {
 			continue
 		}
 		if err != nil || got.Type != tt.want.Type || got.Code != tt.want.Code || got.Known != tt.want.Known || got.Down != tt.want.Down ||
-			got.DX != tt.want.DX || got.DY != tt.want.DY || got.DZ != tt.want.DZ || got.Buttons != tt.want.Buttons || got.Seq != tt.want.Seq {
+			got.DX != tt.want.DX || got.DY != tt.want.DY || got.DZ != tt.want.DZ || got.Buttons != tt.want.Buttons || got.Seq != tt.want.Seq ||
+			got.X != tt.want.X || got.Y != tt.want.Y || got.W != tt.want.W || got.H != tt.want.H {
 			t.Errorf("%s: got %+v, %v; want %+v", tt.name, got, err, tt.want)
 		}
 	}

@@ -186,6 +186,7 @@ func TestInputReachesMachine(t *testing.T) {
 		web.KeyMessage("ArrowLeft", true),
 		{web.MsgCtrlAltDel},
 		web.MouseMessage(5, -7, 1, 1),
+		web.PointerMessage(100, 200, 1024, 768, -1, 2),
 		web.SerialMessage([]byte("root\r")),
 	} {
 		if err := cl.send(msg); err != nil {
@@ -196,13 +197,14 @@ func TestInputReachesMachine(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		m.mu.Lock()
-		keys, mice, typed := strings.Join(m.keys, " "), m.mice, string(m.typed)
+		keys, mice, ptrs, typed := strings.Join(m.keys, " "), m.mice, m.pointers, string(m.typed)
 		m.mu.Unlock()
-		if keys == want && len(mice) == 1 && mice[0] == [4]int{5, -7, 1, 1} && typed == "root\r" {
+		if keys == want && len(mice) == 1 && mice[0] == [4]int{5, -7, 1, 1} &&
+			len(ptrs) == 1 && ptrs[0] == [6]int{100, 200, 1024, 768, -1, 2} && typed == "root\r" {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("machine got keys %q (want %q), mouse %v, serial %q", keys, want, mice, typed)
+			t.Fatalf("machine got keys %q (want %q), mouse %v, pointer %v, serial %q", keys, want, mice, ptrs, typed)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -436,3 +438,21 @@ func TestDeadViewerDropped(t *testing.T) {
 }
 
 func writeFile(p string) error { return os.WriteFile(p, make([]byte, 512), 0o644) }
+
+// TestStatsTellAbsolutePointer: the stats messages say whether the guest
+// drives an absolute pointer, which the page follows (no pointer lock).
+func TestStatsTellAbsolutePointer(t *testing.T) {
+	r := newRig(t, web.Options{})
+	r.srv.Start("abs", "fake-abs")
+	m := r.machine("fake-abs")
+	cl := dialClient(t, r.wsURL("/s/abs/ws"), false)
+	cl.waitFor("a stats message", 10*time.Second, func() bool { return len(cl.absolute) > 0 })
+	cl.mu.Lock()
+	first := cl.absolute[0]
+	cl.mu.Unlock()
+	if first {
+		t.Fatal("stats say absolute before the guest drives a tablet")
+	}
+	m.absolute.Store(true)
+	cl.waitFor("absolute in the stats", 10*time.Second, func() bool { return cl.absolute[len(cl.absolute)-1] })
+}

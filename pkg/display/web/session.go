@@ -38,6 +38,9 @@ type MachineInfo struct {
 	MIPS   float64 // millions of guest instructions a second
 	Mode   string  // the video mode, e.g. "1024x768x32" or "80x25 text"
 	Halted bool    // the CPU waits for an interrupt
+	// Absolute: the guest drives an absolute pointer (a USB tablet), so
+	// Pointer positions land exactly.
+	Absolute bool
 }
 
 // ErrPowerOff is what Machine.Run returns when the guest turned itself off.
@@ -255,6 +258,18 @@ func (s *Session) Mouse(dx, dy, dz int, buttons uint8) {
 	s.queue(func(m Machine) { m.Mouse(dx, dy, dz, buttons) })
 }
 
+// Pointer puts the session's pointer at a position (input.Sink).
+func (s *Session) Pointer(x, y, w, h, dz int, buttons uint8) {
+	s.queue(func(m Machine) { m.Pointer(x, y, w, h, dz, buttons) })
+}
+
+// PointerAbsolute reports whether the session's guest drives an absolute
+// pointer (input.Absolute).
+func (s *Session) PointerAbsolute() bool {
+	m := s.machine()
+	return m != nil && m.Info().Absolute
+}
+
 // sendSerial types bytes into the session's COM1.
 func (s *Session) sendSerial(b []byte) {
 	b = append([]byte(nil), b...)
@@ -400,6 +415,8 @@ type SessionInfo struct {
 	Created time.Time `json:"created"`
 	MIPS    float64   `json:"mips"`
 	Mode    string    `json:"mode,omitempty"`
+	// Absolute: the guest drives an absolute pointer (a USB tablet).
+	Absolute bool `json:"absolute,omitempty"`
 	// ResumedFrom names the snapshot the session's machine was built from:
 	// "warm/IMAGE" (a warm start) or "serve/ID" (woken from hibernation).
 	ResumedFrom string `json:"resumedFrom,omitempty"`
@@ -438,7 +455,7 @@ func (s *Session) Info() SessionInfo {
 	in := SessionInfo{ID: s.id, Image: s.image, State: st, Reason: reason, Viewers: n, Created: s.created, ResumedFrom: from}
 	if m := s.machine(); m != nil {
 		mi := m.Info()
-		in.MIPS, in.Mode = mi.MIPS, mi.Mode
+		in.MIPS, in.Mode, in.Absolute = mi.MIPS, mi.Mode, mi.Absolute
 	}
 	return in
 }

@@ -73,6 +73,9 @@ type (
 		Dropped   uint64  `json:"dropped"`
 		MIPS      float64 `json:"mips"`
 		Viewers   int     `json:"viewers"`
+		// Absolute: the guest drives an absolute pointer, so the page
+		// sends positions and leaves the pointer free.
+		Absolute bool `json:"absolute"`
 	}
 )
 
@@ -160,6 +163,9 @@ func (w *wsViewer) readLoop(conn context.Context, cancel context.CancelCauseFunc
 			w.pacer.Poke()
 		case MsgMouse:
 			w.sess.Mouse(ev.DX, ev.DY, ev.DZ, ev.Buttons)
+			w.pacer.Poke()
+		case MsgPointer:
+			w.sess.Pointer(ev.X, ev.Y, ev.W, ev.H, ev.DZ, ev.Buttons)
 			w.pacer.Poke()
 		case MsgSerialIn:
 			w.sess.sendSerial(ev.Data)
@@ -270,7 +276,7 @@ func (w *wsViewer) writeLoop(ctx, conn context.Context, cancel context.CancelCau
 		case <-stats.C:
 			in := sess.Info()
 			w.v.mu.Lock()
-			m := statsMsg{Type: "stats", FPS: w.v.fps, BytesPerS: w.v.bps, Dropped: w.v.dropped.Load(), MIPS: in.MIPS, Viewers: in.Viewers}
+			m := statsMsg{Type: "stats", FPS: w.v.fps, BytesPerS: w.v.bps, Dropped: w.v.dropped.Load(), MIPS: in.MIPS, Viewers: in.Viewers, Absolute: in.Absolute}
 			w.v.mu.Unlock()
 			if err := w.writeJSON(ctx, m); err != nil {
 				return err

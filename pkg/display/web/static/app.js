@@ -13,7 +13,7 @@
 
   // Message types (PROTOCOL.md).
   const MSG_FRAME = 1, MSG_SERIAL = 2;
-  const IN_KEY = 1, IN_MOUSE = 2, IN_SERIAL = 3, IN_ACK = 4, IN_REFRESH = 5, IN_CAD = 6;
+  const IN_KEY = 1, IN_MOUSE = 2, IN_SERIAL = 3, IN_ACK = 4, IN_REFRESH = 5, IN_CAD = 6, IN_POINTER = 7;
   const FLAG_DEFLATE = 2, FLAG_REVERSE = 4;
   const TILE = 16;
 
@@ -158,7 +158,9 @@
         break;
       case 'stats':
         statsEl.textContent = Math.round(m.fps) + ' fps · ' + kb(m.bytesPerSec) + '/s · ' +
-          Math.round(m.mips) + ' MIPS · ' + m.viewers + (m.viewers === 1 ? ' viewer' : ' viewers');
+          Math.round(m.mips) + ' MIPS · ' + m.viewers + (m.viewers === 1 ? ' viewer' : ' viewers') +
+          (m.absolute ? ' · tablet' : '');
+        setAbsolute(!!m.absolute);
         break;
     }
   }
@@ -317,11 +319,14 @@
 
   // ---- mouse ------------------------------------------------------------
 
-  // With Pointer Lock the browser reports relative motion, as a PS/2 mouse
-  // does. Without it (refused, or ?pointer=abs) motion over the canvas is
-  // turned into deltas in guest pixels.
-  const wantLock = params.get('pointer') !== 'abs' && typeof canvas.requestPointerLock === 'function';
-  let locked = false, buttons = 0, last = null, fx = 0, fy = 0, wheel = 0;
+  // While the guest drives an absolute pointer (a USB tablet: the stats say
+  // so) the page sends where the mouse is on the screen and leaves the
+  // pointer free: the guest's arrow lands under it. Otherwise a click
+  // captures the pointer (Pointer Lock) and the page sends relative motion,
+  // as a PS/2 mouse reports it; where the lock is refused (or with
+  // ?pointer=abs) it sends positions, which the machine turns into motion.
+  const lockAllowed = params.get('pointer') !== 'abs' && typeof canvas.requestPointerLock === 'function';
+  let absolute = false, locked = false, buttons = 0, pos = null, wheel = 0;
 
   function sendMouse(dx, dy, dz) {
     const b = new Uint8Array(7);
@@ -333,60 +338,76 @@
     b[6] = buttons & 7;
     send(b);
   }
+  function sendPointer(dz) {
+    if (!pos || !canvas.width || !canvas.height) return;
+    const b = new Uint8Array(11);
+    const dv = new DataView(b.buffer);
+    b[0] = IN_POINTER;
+    dv.setUint16(1, pos[0], true);
+    dv.setUint16(3, pos[1], true);
+    dv.setUint16(5, canvas.width, true);
+    dv.setUint16(7, canvas.height, true);
+    dv.setInt8(9, Math.max(-128, Math.min(127, dz)));
+    b[10] = buttons & 7;
+    send(b);
+  }
+  // guestPos is the screen pixel under the mouse, inside the picture.
   function guestPos(e) {
     const r = canvas.getBoundingClientRect();
-    return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height];
+    const x = Math.floor((e.clientX - r.left) * canvas.width / r.width);
+    const y = Math.floor((e.clientY - r.top) * canvas.height / r.height);
+    return [Math.max(0, Math.min(canvas.width - 1, x)), Math.max(0, Math.min(canvas.height - 1, y))];
   }
+  function setAbsolute(a) {
+    if (a === absolute) return;
+    absolute = pub.absolute = a;
+    // The guest draws its own arrow where the mouse is: one is enough.
+    canvas.style.cursor = a ? 'none' : '';
+    if (a && locked && document.exitPointerLock) document.exitPointerLock();
+  }
+  pub.absolute = false;
   document.addEventListener('pointerlockchange', () => {
     locked = document.pointerLockElement === canvas;
-    last = null;
   });
   canvas.addEventListener('mousedown', (e) => {
     e.preventDefault();
     canvas.focus();
-    if (wantLock && !locked) {
+    buttons = e.buttons & 7;
+    if (!absolute && lockAllowed && !locked) {
       try {
         const p = canvas.requestPointerLock();
         if (p && p.catch) p.catch(() => {});
-      } catch (err) { /* refused: absolute fallback */ }
+      } catch (err) { /* refused: positions instead */ }
     }
-    buttons = e.buttons & 7;
-    sendMouse(0, 0, 0);
+    if (locked) sendMouse(0, 0, 0);
+    else { pos = guestPos(e); sendPointer(0); }
   });
   canvas.addEventListener('mouseup', (e) => {
     e.preventDefault();
     buttons = e.buttons & 7;
-    sendMouse(0, 0, 0);
+    if (locked) sendMouse(0, 0, 0);
+    else { pos = guestPos(e); sendPointer(0); }
   });
   canvas.addEventListener('mousemove', (e) => {
-    let dx, dy;
     if (locked) {
-      dx = e.movementX;
-      dy = e.movementY;
-    } else {
-      const [x, y] = guestPos(e);
-      if (!last) { last = [x, y]; return; }
-      fx += x - last[0];
-      fy += y - last[1];
-      last = [x, y];
-      dx = Math.trunc(fx);
-      dy = Math.trunc(fy);
-      fx -= dx;
-      fy -= dy;
+      if (e.movementX || e.movementY) sendMouse(e.movementX, e.movementY, 0);
+      return;
     }
-    if (dx || dy) sendMouse(dx, dy, 0);
+    const p = guestPos(e);
+    if (pos && p[0] === pos[0] && p[1] === pos[1]) return;
+    pos = p;
+    sendPointer(0);
   });
-  canvas.addEventListener('mouseleave', () => { last = null; });
   canvas.addEventListener('contextmenu', (e) => e.preventDefault());
   canvas.addEventListener('wheel', (e) => {
     e.preventDefault();
     // One wheel notch is about 100 pixels (or 3 lines) in browsers.
     wheel += e.deltaMode === 1 ? e.deltaY / 3 : e.deltaMode === 2 ? e.deltaY : e.deltaY / 100;
     const dz = Math.trunc(wheel);
-    if (dz) {
-      wheel -= dz;
-      sendMouse(0, 0, dz);
-    }
+    if (!dz) return;
+    wheel -= dz;
+    if (locked) sendMouse(0, 0, dz);
+    else { pos = guestPos(e); sendPointer(dz); }
   }, { passive: false });
 
   // ---- buttons ----------------------------------------------------------
