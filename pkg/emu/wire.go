@@ -201,7 +201,7 @@ func (m *Machine) bootOrder() string {
 }
 
 // maxPendingKeys bounds the keys the machine holds for a slow guest.
-const maxPendingKeys = 4096
+const maxPendingKeys = 1 << 16
 
 type keyEvent struct {
 	code input.Scancode

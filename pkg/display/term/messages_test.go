@@ -96,3 +96,27 @@ func TestStatusPhase(t *testing.T) {
 		t.Fatalf("status line %q while paused", got)
 	}
 }
+
+// Bracketed paste: the text is typed into the guest (Enter as Enter), and
+// the escape key inside it is not the command bar's.
+func TestBracketedPaste(t *testing.T) {
+	fx := newFixture(t, 80, 10, nil)
+	fx.hub.Publish(frameOf(64, 32, func(x, y int) (byte, byte, byte) { return 0, 0, 255 }), nil, nil)
+	fx.sink.Redraw()
+	fx.sink.HandleEvent(tcell.NewEventPaste(true))
+	for _, r := range "ab" {
+		fx.sink.HandleEvent(tcell.NewEventKey(tcell.KeyRune, r, 0))
+	}
+	fx.sink.HandleEvent(tcell.NewEventKey(tcell.KeyCtrlRightSq, 0, tcell.ModCtrl))
+	fx.sink.HandleEvent(tcell.NewEventKey(tcell.KeyEnter, 0, 0))
+	if ev := fx.in.take(); ev != "" {
+		t.Fatalf("keys reached the guest before the paste ended: %s", ev)
+	}
+	fx.sink.HandleEvent(tcell.NewEventPaste(false))
+	if got := fx.in.take(); got != "+1E -1E +30 -30 +1C -1C" {
+		t.Fatalf("typed %q, want a, b, Enter", got)
+	}
+	if strings.Contains(fx.row(9), "q quit") {
+		t.Fatal("the escape key inside the paste opened the command bar")
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
@@ -110,8 +111,9 @@ type Sink struct {
 	cursorOn         bool
 	panX, panY       int // 1:1: the guest pixel at the picture's top-left corner
 
-	log     []string // the last messages, oldest first (Options.Messages)
-	showLog bool     // the message history covers the picture until a key
+	paste   *strings.Builder // text of a bracketed paste in progress, else nil
+	log     []string         // the last messages, oldest first (Options.Messages)
+	showLog bool             // the message history covers the picture until a key
 
 	bar    commandBar
 	stat   statusLine
@@ -142,6 +144,7 @@ func New(o Options) (*Sink, error) {
 		return nil, fmt.Errorf("term: %w", err)
 	}
 	scr.EnableMouse()
+	scr.EnablePaste()
 	scr.HideCursor()
 	colors := o.Colors
 	if colors == 0 {
@@ -248,7 +251,30 @@ func Run(ctx context.Context, o Options) (err error) {
 // out again at once. It returns true when the user quit.
 func (s *Sink) HandleEvent(ev tcell.Event) (quit bool) {
 	switch ev := ev.(type) {
+	case *tcell.EventPaste:
+		// The terminal brackets pasted text: it is typed into the guest as
+		// keystrokes, never read as the escape key or bar commands.
+		if ev.Start() {
+			s.paste = &strings.Builder{}
+		} else if s.paste != nil {
+			input.TypeString(s.o.Input, s.paste.String())
+			s.stat.say(fmt.Sprintf("pasted %d characters", s.paste.Len()))
+			s.paste = nil
+			s.drawBottom()
+			s.scr.Show()
+		}
 	case *tcell.EventKey:
+		if s.paste != nil {
+			switch ev.Key() {
+			case tcell.KeyRune:
+				s.paste.WriteRune(ev.Rune())
+			case tcell.KeyEnter, tcell.KeyLF:
+				s.paste.WriteByte('\n')
+			case tcell.KeyTab:
+				s.paste.WriteByte('\t')
+			}
+			return false
+		}
 		s.pacer.Poke()
 		quit = s.key(ev)
 		if !quit {

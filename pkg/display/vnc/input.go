@@ -4,6 +4,9 @@ import "github.com/do86/do86/pkg/input"
 
 // keyState is what the server remembers of one client's keyboard.
 type keyState struct {
+	// cut is the client's clipboard as it last sent it (ClientCutText),
+	// typed into the guest on Ctrl+Shift+V (pasteKey).
+	cut     string
 	shifts  map[input.Scancode]bool // Shift keys the client holds
 	caps    bool                    // Caps Lock toggled on by the client's presses
 	pressed map[uint32]input.Scancode
@@ -40,11 +43,16 @@ func (cl *client) keyEvent(down bool, keysym, keycode uint32) {
 			}
 		}
 		delete(k.pressed, keysym)
-		cl.send(code, false)
+		if code != 0 { // 0: a paste key, never sent
+			cl.send(code, false)
+		}
 		return
 	}
 	code, shift, ok := input.FromKeysym(keysym)
 	if !ok {
+		return
+	}
+	if cl.pasteKey(keysym) {
 		return
 	}
 	k.pressed[keysym] = code
@@ -205,4 +213,25 @@ func (cl *client) releaseInput() {
 			in.Mouse(0, 0, 0, 0)
 		}
 	}
+}
+
+// pasteKey types the client's clipboard into the guest when the user
+// presses Ctrl+Shift+V (the paste key of terminals and of do86's page) and
+// the client has sent a clipboard: the held Ctrl and Shift are released in
+// the guest first, so the text is typed as it reads. A clipboard is never
+// typed on its own: clients send it whenever it changes, which may be a
+// password copied elsewhere. It reports whether it typed.
+func (cl *client) pasteKey(keysym uint32) bool {
+	k := &cl.keys
+	if keysym != 'v' && keysym != 'V' || k.cut == "" || len(k.shifts) == 0 || !k.down[input.LCtrl] && !k.down[input.RCtrl] {
+		return false
+	}
+	for _, m := range []input.Scancode{input.LCtrl, input.RCtrl, input.LShift, input.RShift} {
+		if k.down[m] {
+			cl.send(m, false)
+		}
+	}
+	k.pressed[keysym] = 0 // the V's release goes nowhere
+	input.TypeString(cl.s.in, k.cut)
+	return true
 }

@@ -178,3 +178,29 @@ func TestPointerModeFollowsGuest(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// The client's clipboard is typed on Ctrl+Shift+V (Ctrl and Shift released
+// in the guest first), and never on its own.
+func TestPasteKey(t *testing.T) {
+	cl, rec := keyClient(t)
+	if err := cl.CutText("a\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing is typed when the clipboard arrives.
+	cl.Key(0x62, true) // b, a marker after the cut text
+	if got := rec.wait(t, 1); !slices.Equal(got, []string{"key 0x30 true"}) {
+		t.Fatalf("after the clipboard: %q", got)
+	}
+	cl.Key(0x62, false)
+	rec.wait(t, 1)
+	for _, k := range []keyEv{{0xFFE3, true}, {0xFFE1, true}, {0x56, true}, {0x56, false}, {0xFFE1, false}, {0xFFE3, false}} {
+		cl.Key(k.keysym, k.down)
+	}
+	want := []string{"key 0x1d true", "key 0x2a true", // Ctrl, Shift pressed
+		"key 0x1d false", "key 0x2a false", // released for the paste
+		"key 0x1e true", "key 0x1e false", "key 0x1c true", "key 0x1c false", // a, Enter
+		"key 0x2a false", "key 0x1d false"} // the user lets go
+	if got := rec.wait(t, len(want)); !slices.Equal(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

@@ -126,10 +126,13 @@ func (cl *client) readMessages() error {
 			if n > maxCutText {
 				return fmt.Errorf("ClientCutText of %d bytes (at most %d)", n, maxCutText)
 			}
-			// The guest has no clipboard to receive it: read and drop.
-			if _, err := io.CopyN(io.Discard, r, int64(n)); err != nil {
+			// Kept to be typed on the paste key (input.go pasteKey); RFB's
+			// text is ISO 8859-1.
+			b := make([]byte, n)
+			if _, err := io.ReadFull(r, b); err != nil {
 				return fmt.Errorf("ClientCutText cut short: %w", err)
 			}
+			cl.keys.cut = latin1(b)
 		case msgEnableContinuousUpdates:
 			// Never offered; a client that sends it anyway is ignored.
 			if _, err := full(9); err != nil {
@@ -173,4 +176,16 @@ func (cl *client) readMessages() error {
 			return fmt.Errorf("unknown message type %d", t)
 		}
 	}
+}
+
+// latin1 decodes ISO 8859-1 text, CR LF line ends made LF.
+func latin1(b []byte) string {
+	r := make([]rune, 0, len(b))
+	for i, c := range b {
+		if c == '\r' && i+1 < len(b) && b[i+1] == '\n' {
+			continue
+		}
+		r = append(r, rune(c))
+	}
+	return string(r)
 }

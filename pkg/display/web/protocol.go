@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/do86/do86/pkg/input"
 )
@@ -39,7 +40,13 @@ const (
 	// MsgPointer puts the pointer at a position on the screen, turns the
 	// wheel and sets the buttons held.
 	MsgPointer = 0x07
+	// MsgPaste types text (UTF-8, at most MaxPaste bytes) into the guest
+	// as keystrokes: what the user pasted into the page.
+	MsgPaste = 0x08
 )
+
+// MaxPaste is the most bytes one MsgPaste may carry.
+const MaxPaste = 16 << 10
 
 // Flags of a MsgFrame header.
 const (
@@ -170,6 +177,11 @@ func DecodeInput(b []byte) (Event, error) {
 		if ev.Buttons&^(input.ButtonLeft|input.ButtonRight|input.ButtonMiddle) != 0 {
 			return ev, bad("pointer buttons %#x", ev.Buttons)
 		}
+	case MsgPaste:
+		if len(p) == 0 || len(p) > MaxPaste || !utf8.Valid(p) {
+			return ev, bad("paste of %d bytes (want 1 to %d of UTF-8)", len(p), MaxPaste)
+		}
+		ev.Data = p
 	case MsgSerialIn:
 		if len(p) == 0 || len(p) > MaxSerialIn {
 			return ev, bad("serial message of %d bytes", len(p))

@@ -172,8 +172,8 @@ func TestTwoViewers(t *testing.T) {
 	}
 }
 
-// TestInputReachesMachine: keys, mouse, Ctrl-Alt-Del and COM1 text from a
-// viewer reach the machine; COM1 output reaches every viewer, and a viewer
+// TestInputReachesMachine: keys, mouse, Ctrl-Alt-Del, pasted text (typed)
+// and COM1 text from a viewer reach the machine; COM1 output reaches every viewer, and a viewer
 // arriving later gets the scrollback.
 func TestInputReachesMachine(t *testing.T) {
 	r := newRig(t, web.Options{})
@@ -188,12 +188,13 @@ func TestInputReachesMachine(t *testing.T) {
 		web.MouseMessage(5, -7, 1, 1),
 		web.PointerMessage(100, 200, 1024, 768, -1, 2),
 		web.SerialMessage([]byte("root\r")),
+		append([]byte{web.MsgPaste}, "b\n"...), // typed: B, Enter
 	} {
 		if err := cl.send(msg); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want := "1e+ 1e- e04b+ 1d+ 38+ e053+ e053- 38- 1d-"
+	want := "1e+ 1e- e04b+ 1d+ 38+ e053+ e053- 38- 1d- 30+ 30- 1c+ 1c-"
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		m.mu.Lock()

@@ -167,6 +167,10 @@ func (w *wsViewer) readLoop(conn context.Context, cancel context.CancelCauseFunc
 		case MsgPointer:
 			w.sess.Pointer(ev.X, ev.Y, ev.W, ev.H, ev.DZ, ev.Buttons)
 			w.pacer.Poke()
+		case MsgPaste:
+			// Characters the layout cannot type are left out.
+			input.TypeString(w.sess, string(ev.Data))
+			w.pacer.Poke()
 		case MsgSerialIn:
 			w.sess.sendSerial(ev.Data)
 		case MsgCtrlAltDel:

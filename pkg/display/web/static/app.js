@@ -13,7 +13,8 @@
 
   // Message types (PROTOCOL.md).
   const MSG_FRAME = 1, MSG_SERIAL = 2;
-  const IN_KEY = 1, IN_MOUSE = 2, IN_SERIAL = 3, IN_ACK = 4, IN_REFRESH = 5, IN_CAD = 6, IN_POINTER = 7;
+  const IN_KEY = 1, IN_MOUSE = 2, IN_SERIAL = 3, IN_ACK = 4, IN_REFRESH = 5, IN_CAD = 6, IN_POINTER = 7, IN_PASTE = 8;
+  const MAX_PASTE = 16384; // bytes of one paste message (protocol.go MaxPaste)
   const FLAG_DEFLATE = 2, FLAG_REVERSE = 4;
   const TILE = 16;
 
@@ -301,6 +302,8 @@
   // Ctrl combinations and the like do not reach the browser (as far as it
   // lets a page keep them).
   canvas.addEventListener('keydown', (e) => {
+    // Ctrl+Shift+V is the page's paste (the browser then fires 'paste').
+    if (e.ctrlKey && e.shiftKey && e.code === 'KeyV') return;
     e.preventDefault();
     e.stopPropagation();
     if (e.code) sendKey(e.code, true);
@@ -316,6 +319,25 @@
   }
   canvas.addEventListener('blur', releaseAll);
   window.addEventListener('blur', releaseAll);
+  // What the user pastes (Ctrl+V, the context menu) is typed into the
+  // guest, as keystrokes of a US keyboard.
+  document.addEventListener('paste', (e) => {
+    const text = e.clipboardData && e.clipboardData.getData('text');
+    if (!text) return;
+    e.preventDefault();
+    releaseAll();
+    const b = te.encode(text.replace(/\r\n/g, '\n'));
+    let i = 0;
+    while (i < b.length) {
+      let end = Math.min(b.length, i + MAX_PASTE);
+      while (end < b.length && (b[end] & 0xC0) === 0x80) end--; // whole characters
+      const m = new Uint8Array(1 + end - i);
+      m[0] = IN_PASTE;
+      m.set(b.subarray(i, end), 1);
+      send(m);
+      i = end;
+    }
+  });
 
   // ---- mouse ------------------------------------------------------------
 
