@@ -11,6 +11,7 @@ import (
 // The 386 forms and the Short dialect, as the boot ROM uses them; the
 // expected bytes were checked against ndisasm's reading of them.
 func TestEncodings386(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text    string
 		dialect Dialect
@@ -87,6 +88,7 @@ func TestEncodings386(t *testing.T) {
 // AnnotatedListing shows notes, pads with Org and Align, and shows bytes
 // patched into Code after assembling.
 func TestAnnotatedListing(t *testing.T) {
+	t.Parallel()
 	p, err := Assemble(0, func(a *Asm) {
 		a.Comment("header")
 		a.Data("size", 0)
@@ -116,6 +118,7 @@ func TestAnnotatedListing(t *testing.T) {
 }
 
 func TestErrors386(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		prog func(a *Asm)

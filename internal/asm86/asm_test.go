@@ -10,6 +10,7 @@ import (
 
 // The expected bytes were checked against ndisasm's reading of them.
 func TestEncodings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text string
 		emit func(a *Asm)
@@ -92,6 +93,7 @@ func TestEncodings(t *testing.T) {
 }
 
 func TestJumpsAndLabels(t *testing.T) {
+	t.Parallel()
 	p, err := Assemble(0x7C00, func(a *Asm) {
 		a.Label("start")
 		a.Call("sub")        // 7c00: e8 rel16 to 7c0a
@@ -123,6 +125,7 @@ func TestJumpsAndLabels(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		prog func(a *Asm)

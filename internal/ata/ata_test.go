@@ -7,6 +7,7 @@ import (
 )
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	const sectors = 1 << 24
 	tests := []struct {
 		name       string
@@ -40,6 +41,7 @@ func TestDecode(t *testing.T) {
 }
 
 func TestValidators(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		got  bool

@@ -17,6 +17,7 @@ func disk(sectors uint64) ata.IdentifyParams {
 }
 
 func TestIdentifyWords(t *testing.T) {
+	t.Parallel()
 	sata := disk(2048)
 	sata.Parallel, sata.IORDY, sata.SATA, sata.NCQDepth, sata.Major = false, true, true, 32, 8
 	sata.XferMode = ata.XferUDMA | 5
@@ -73,6 +74,7 @@ func TestIdentifyWords(t *testing.T) {
 }
 
 func TestIdentifyStrings(t *testing.T) {
+	t.Parallel()
 	p := disk(100)
 	p.Model = "DO86 HARDDISK"
 	p.SerialNumber = "0123456789ABCDEFGHIJKLMN" // longer than its 20 bytes
@@ -99,6 +101,7 @@ func TestIdentifyStrings(t *testing.T) {
 }
 
 func TestXferModeWords(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		mode     uint8
 		w63, w88 uint16

@@ -11,6 +11,7 @@ import (
 )
 
 func TestLoadLinuxErrors(t *testing.T) {
+	t.Parallel()
 	with := func(f func(*bzOpts)) []byte {
 		o := goodBz()
 		f(&o)
@@ -60,6 +61,7 @@ func TestLoadLinuxErrors(t *testing.T) {
 }
 
 func TestLoadLinuxPlan(t *testing.T) {
+	t.Parallel()
 	kernel := makeBzImage(goodBz())
 	initrd := fill(mib+123, 9)
 	cmdline := "console=ttyS0 vga=ext"
@@ -135,6 +137,7 @@ func TestLoadLinuxPlan(t *testing.T) {
 }
 
 func TestLoadLinuxLayouts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                        string
 		opts                        func(*bzOpts)
@@ -202,6 +205,7 @@ func TestLoadLinuxLayouts(t *testing.T) {
 // TestConfigureLinux reads the items back through the fw_cfg ports, the way
 // the boot ROM does.
 func TestConfigureLinux(t *testing.T) {
+	t.Parallel()
 	kernel := makeBzImage(goodBz())
 	initrd := fill(5000, 4)
 	p, err := boot.LoadLinux(kernel, initrd, "root=/dev/ram0", 64*mib)
@@ -239,6 +243,7 @@ func TestConfigureLinux(t *testing.T) {
 }
 
 func TestRealLinuxKernel(t *testing.T) {
+	t.Parallel()
 	kernel := readImage(t, "linux-vmlinuz")
 	initrd := readImage(t, "linux-initrd.gz")
 	if !boot.IsBzImage(kernel) || boot.IsMultiboot(kernel) {

@@ -38,6 +38,7 @@ func (m mbi) str(addr uint32) string {
 }
 
 func TestLoadMultibootELF(t *testing.T) {
+	t.Parallel()
 	kernel := goodELF()
 	mods := []boot.Module{{Data: fill(5000, 7), Args: "mod1 a=b"}, {Data: fill(10, 8), Args: "mod2"}}
 	p, err := boot.LoadMultiboot(kernel, "kernel args", mods, 64*mib)
@@ -137,6 +138,7 @@ func TestLoadMultibootELF(t *testing.T) {
 }
 
 func TestMultibootHigherHalfEntry(t *testing.T) {
+	t.Parallel()
 	k := makeELF(0xC0100020, 0x3, []elfSeg{
 		{typ: 1, vaddr: 0xC0100000, paddr: 0x100000, memsz: 0x1000, data: fill(0x1000, 1)},
 	})
@@ -150,6 +152,7 @@ func TestMultibootHigherHalfEntry(t *testing.T) {
 }
 
 func TestLoadMultibootErrors(t *testing.T) {
+	t.Parallel()
 	seg := func(paddr, memsz uint32, n int) elfSeg {
 		return elfSeg{typ: 1, vaddr: paddr, paddr: paddr, memsz: memsz, data: fill(n, 5)}
 	}
@@ -210,6 +213,7 @@ func aout(size int, headerAddr, loadAddr, loadEnd, bssEnd, entry uint32) []byte 
 }
 
 func TestLoadMultibootAout(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name             string
 		kernel           []byte
@@ -243,6 +247,7 @@ func TestLoadMultibootAout(t *testing.T) {
 }
 
 func TestConfigureMultiboot(t *testing.T) {
+	t.Parallel()
 	p, err := boot.LoadMultiboot(goodELF(), "x", nil, 32*mib)
 	if err != nil {
 		t.Fatal(err)
@@ -272,6 +277,7 @@ func TestConfigureMultiboot(t *testing.T) {
 }
 
 func TestRealMultibootKernel(t *testing.T) {
+	t.Parallel()
 	k := readImage(t, "aqeous.bin")
 	if !boot.IsMultiboot(k) || boot.IsBzImage(k) {
 		t.Fatal("aqeous.bin not detected as Multiboot")
@@ -290,6 +296,7 @@ func TestRealMultibootKernel(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
+	t.Parallel()
 	bz := makeBzImage(goodBz())
 	old := func() []byte { o := goodBz(); o.proto = 0x1FF; return makeBzImage(o) }()
 	tests := []struct {

@@ -22,6 +22,7 @@ func sum(b []byte) byte {
 }
 
 func TestROMHeader(t *testing.T) {
+	t.Parallel()
 	rom := boot.ROM()
 	if rom[0] != 0x55 || rom[1] != 0xAA {
 		t.Fatalf("signature % x", rom[:2])
@@ -75,6 +76,7 @@ func TestROMHeader(t *testing.T) {
 // line "OFFS  HEX ...  instruction" matches the ROM at OFFS, and the lines
 // cover the code from the entry point to the last instruction.
 func TestROMListing(t *testing.T) {
+	t.Parallel()
 	rom := boot.ROM()
 	lines := strings.Split(boot.ROMListing(), "\n")
 	covered := 0
@@ -114,6 +116,7 @@ var update = flag.Bool("update", false, "rewrite testdata/rom.lst from ROMListin
 // TestROMListingFile keeps testdata/rom.lst, the listing a reader of the
 // repository sees, in step with the ROM (go test -update rewrites it).
 func TestROMListingFile(t *testing.T) {
+	t.Parallel()
 	const path = "testdata/rom.lst"
 	got := boot.ROMListing()
 	if *update {

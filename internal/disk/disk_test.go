@@ -42,6 +42,7 @@ func mustRead(t *testing.T, d *disk.Disk, lba uint64, n int) []byte {
 func sector(b byte) []byte { return bytes.Repeat([]byte{b}, disk.SectorSize) }
 
 func TestWritesGoWhereAsked(t *testing.T) {
+	t.Parallel()
 	orig := pattern(8*disk.SectorSize, 1)
 	tests := []struct {
 		name       string
@@ -96,6 +97,7 @@ func TestWritesGoWhereAsked(t *testing.T) {
 }
 
 func TestOverlayFileReuse(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	img := writeImage(t, "hda.img", pattern(64*disk.SectorSize, 3))
 	ovl := filepath.Join(dir, "hda.cow")
@@ -152,6 +154,7 @@ func TestOverlayFileReuse(t *testing.T) {
 }
 
 func TestPadding(t *testing.T) {
+	t.Parallel()
 	data := pattern(1000, 5)
 	d, err := disk.Open(writeImage(t, "odd.img", data), disk.Options{})
 	if err != nil {
@@ -171,6 +174,7 @@ func TestPadding(t *testing.T) {
 }
 
 func TestBlank(t *testing.T) {
+	t.Parallel()
 	d := disk.NewBlank(3*disk.SectorSize + 1)
 	if d.Sectors() != 4 || d.ReadOnly() {
 		t.Fatalf("Sectors() = %d, ReadOnly() = %v, want 4 and false", d.Sectors(), d.ReadOnly())
@@ -190,6 +194,7 @@ func TestBlank(t *testing.T) {
 }
 
 func TestReadOnly(t *testing.T) {
+	t.Parallel()
 	path := writeImage(t, "cd.iso", pattern(4*2048, 0))
 	d, err := disk.Open(path, disk.Options{ReadOnly: true, Persist: true})
 	if err != nil {
@@ -205,6 +210,7 @@ func TestReadOnly(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	empty := writeImage(t, "empty.img", nil)
 	img := writeImage(t, "ok.img", pattern(disk.SectorSize, 0))
@@ -237,6 +243,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestParseSize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want int64

@@ -26,6 +26,7 @@ func decodeCHS(b []byte) (lba uint32, cyl uint32) {
 // specified offsets, for disks whose volume size needs the 16-bit and the
 // 32-bit sector count.
 func TestNewLayout(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		size     int64
@@ -166,6 +167,7 @@ func allZero(b []byte) bool {
 }
 
 func TestNewRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		size int64
@@ -197,6 +199,7 @@ func pattern(n int, seed byte) []byte {
 
 // TestRoundTrip adds files, saves the image, loads it and reads them back.
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	im, err := fatimg.New(16 << 20)
 	if err != nil {
 		t.Fatal(err)
@@ -280,6 +283,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestAddFileRejects(t *testing.T) {
+	t.Parallel()
 	im, err := fatimg.New(16 << 20)
 	if err != nil {
 		t.Fatal(err)
@@ -336,6 +340,7 @@ func setFAT(im *fatimg.Image, n int, v uint16) {
 // TestFragmented deletes a file as DOS does and checks that a new file fills
 // the hole first and still reads back across the gap.
 func TestFragmented(t *testing.T) {
+	t.Parallel()
 	im, err := fatimg.New(16 << 20)
 	if err != nil {
 		t.Fatal(err)
@@ -372,6 +377,7 @@ func TestFragmented(t *testing.T) {
 // TestBrokenChains: the reader reports damage a bad guest write would leave
 // instead of returning wrong bytes.
 func TestBrokenChains(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		damage func(im *fatimg.Image, l layout)
@@ -406,6 +412,7 @@ func TestBrokenChains(t *testing.T) {
 }
 
 func TestParseRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		mangle func(d []byte)

@@ -48,6 +48,7 @@ func FuzzParse(f *testing.F) {
 // TestHugeSizeField: a root directory entry claiming a 4 GiB file on an
 // 8 MiB volume is refused before anything that size is allocated.
 func TestHugeSizeField(t *testing.T) {
+	t.Parallel()
 	im, err := fatimg.New(8 << 20)
 	if err != nil {
 		t.Fatal(err)

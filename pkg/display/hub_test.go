@@ -16,6 +16,7 @@ func signalled(s *display.Subscription) bool {
 }
 
 func TestHubBeforeFirstFrame(t *testing.T) {
+	t.Parallel()
 	h := display.NewHub()
 	s := h.Subscribe()
 	if signalled(s) {
@@ -27,6 +28,7 @@ func TestHubBeforeFirstFrame(t *testing.T) {
 }
 
 func TestHubFirstFrameAndCopy(t *testing.T) {
+	t.Parallel()
 	h := display.NewHub()
 	s := h.Subscribe()
 	f := display.NewFrame(40, 20)
@@ -55,6 +57,7 @@ func TestHubFirstFrameAndCopy(t *testing.T) {
 }
 
 func TestHubAccumulatesDirtyTiles(t *testing.T) {
+	t.Parallel()
 	h := display.NewHub()
 	f := display.NewFrame(64, 64)
 	h.Publish(f, nil, nil)
@@ -99,6 +102,7 @@ func TestHubAccumulatesDirtyTiles(t *testing.T) {
 }
 
 func TestHubTextAndResize(t *testing.T) {
+	t.Parallel()
 	h := display.NewHub()
 	f := display.NewFrame(64, 32)
 	s := h.Subscribe()
@@ -130,6 +134,7 @@ func TestHubTextAndResize(t *testing.T) {
 }
 
 func TestHubNeverBlocksAndClose(t *testing.T) {
+	t.Parallel()
 	h := display.NewHub()
 	f := display.NewFrame(16, 16)
 	s := h.Subscribe()
@@ -159,6 +164,7 @@ func TestHubNeverBlocksAndClose(t *testing.T) {
 }
 
 func TestTileSet(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name         string
 		w, h         int
@@ -189,6 +195,7 @@ func TestTileSet(t *testing.T) {
 }
 
 func TestTileSetUnionAllClear(t *testing.T) {
+	t.Parallel()
 	a, b := display.NewTileSet(1024, 768), display.NewTileSet(1024, 768)
 	if a.Cols != 64 || a.Rows != 48 {
 		t.Fatalf("geometry %dx%d, want 64x48", a.Cols, a.Rows)
@@ -211,6 +218,7 @@ func TestTileSetUnionAllClear(t *testing.T) {
 }
 
 func TestTextScreenString(t *testing.T) {
+	t.Parallel()
 	ts := &display.TextScreen{Cols: 3, Rows: 2, Cells: []display.Cell{{'a', 7}, {0xB3, 7}, {' ', 7}, {0x01, 7}, {0, 7}, {0, 7}}}
 	if got, want := ts.String(), "a│\n☺\n"; got != want {
 		t.Errorf("String = %q, want %q", got, want)

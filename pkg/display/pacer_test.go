@@ -17,6 +17,7 @@ func changed(h *display.Hub, f *display.Frame, x int) {
 }
 
 func TestPacerSleepsWhileNothingChanges(t *testing.T) {
+	t.Parallel()
 	h := display.NewHub()
 	f := display.NewFrame(32, 32)
 	h.Publish(f, nil, nil)
@@ -40,6 +41,7 @@ func TestPacerSleepsWhileNothingChanges(t *testing.T) {
 }
 
 func TestPacerMinimumInterval(t *testing.T) {
+	t.Parallel()
 	h := display.NewHub()
 	f := display.NewFrame(32, 32)
 	sub := h.Subscribe()
@@ -64,6 +66,7 @@ func TestPacerMinimumInterval(t *testing.T) {
 // A producer publishing far faster than the sink reads is never held up,
 // and the sink sees every change merged into fewer updates.
 func TestPacerCoalesces(t *testing.T) {
+	t.Parallel()
 	h := display.NewHub()
 	f := display.NewFrame(256, 16)
 	sub := h.Subscribe()
@@ -102,6 +105,7 @@ func TestPacerCoalesces(t *testing.T) {
 }
 
 func TestPacerIdleRate(t *testing.T) {
+	t.Parallel()
 	h := display.NewHub()
 	f := display.NewFrame(32, 32)
 	sub := h.Subscribe()
@@ -128,6 +132,7 @@ func TestPacerIdleRate(t *testing.T) {
 
 // Input during a long idle wait lets the frame through at once.
 func TestPacerPokeEndsIdleWait(t *testing.T) {
+	t.Parallel()
 	h := display.NewHub()
 	f := display.NewFrame(32, 32)
 	sub := h.Subscribe()
@@ -154,6 +159,7 @@ func TestPacerPokeEndsIdleWait(t *testing.T) {
 
 // A sink that never pokes is never slowed to the idle rate.
 func TestPacerWithoutPokeStaysFast(t *testing.T) {
+	t.Parallel()
 	h := display.NewHub()
 	f := display.NewFrame(32, 32)
 	sub := h.Subscribe()

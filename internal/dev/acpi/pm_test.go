@@ -53,6 +53,7 @@ func (r *rig) setup(base uint16) {
 }
 
 func TestPMConfigSpace(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, acpi.Options{COM1: true})
 	tests := []struct {
 		name      string
@@ -85,6 +86,7 @@ func TestPMConfigSpace(t *testing.T) {
 }
 
 func TestPMBaseRelocation(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, acpi.Options{})
 	r.cfgWrite(0x40, 4, 0x601)
 	if got := r.ports.Read(0x604, 2); got != 0xFFFF {
@@ -130,6 +132,7 @@ func TestPMBaseRelocation(t *testing.T) {
 }
 
 func TestPMTimer(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, acpi.Options{})
 	r.setup(0x600)
 	tests := []struct {
@@ -163,6 +166,7 @@ func TestPMTimer(t *testing.T) {
 }
 
 func TestPMTimerOverflowSCI(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, acpi.Options{})
 	r.setup(0x600)
 	flip := float64(1<<23) / 3579.545 // ms until bit 23 first flips
@@ -216,6 +220,7 @@ func TestPMTimerOverflowSCI(t *testing.T) {
 }
 
 func TestPMControl(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		writes  []uint32 // word writes to PM1_CNT
@@ -257,6 +262,7 @@ func TestPMControl(t *testing.T) {
 }
 
 func TestPowerButtonAndSCIEnable(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, acpi.Options{})
 	r.setup(0x600)
 	r.pm.PowerButton()
@@ -284,6 +290,7 @@ func TestPowerButtonAndSCIEnable(t *testing.T) {
 }
 
 func TestAPMPorts(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, acpi.Options{})
 	// SeaBIOS's SMM relocation: APMS = 1, SMI via APMC, wait for APMS == 0.
 	r.ports.Write(0xB3, 1, 0x01)
@@ -301,6 +308,7 @@ func TestAPMPorts(t *testing.T) {
 }
 
 func TestPMRegistersStored(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, acpi.Options{})
 	r.setup(0x600)
 	// SeaBIOS sets SMI_EN in GLBCTL with a read-modify-write.
@@ -316,6 +324,7 @@ func TestPMRegistersStored(t *testing.T) {
 }
 
 func TestSMBusHasNoDevices(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, acpi.Options{})
 	r.setup(0x600)
 	if got := r.ports.Read(0x700, 1); got != 0 {
@@ -340,6 +349,7 @@ func TestSMBusHasNoDevices(t *testing.T) {
 }
 
 func TestPMReset(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, acpi.Options{})
 	r.setup(0x600)
 	r.ports.Write(0x602, 2, acpi.PWRBTN_STS)
@@ -361,6 +371,7 @@ func TestPMReset(t *testing.T) {
 }
 
 func TestZeroRanges(t *testing.T) {
+	t.Parallel()
 	p := bus.NewPorts()
 	p.MustRegister(acpi.GPE0Base, acpi.GPE0Len, acpi.Zero{}, "gpe0")
 	p.MustRegister(acpi.PCIHotplugBase, acpi.PCIHotplugLen, acpi.Zero{}, "pcihp")

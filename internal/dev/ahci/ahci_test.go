@@ -10,6 +10,7 @@ import (
 )
 
 func TestPCIFunction(t *testing.T) {
+	t.Parallel()
 	c := ahci.New(bustest.NewMemory(4096), &bus.MMIO{}, &bustest.Clock{}, &bustest.IRQ{}, 6)
 	fn := c.PCI()
 	for _, tc := range []struct {
@@ -36,6 +37,7 @@ func TestPCIFunction(t *testing.T) {
 }
 
 func TestABARFollowsBAR5(t *testing.T) {
+	t.Parallel()
 	mmio := &bus.MMIO{}
 	c := ahci.New(bustest.NewMemory(4096), mmio, &bustest.Clock{}, &bustest.IRQ{}, 6)
 	fn := c.PCI()
@@ -71,6 +73,7 @@ func TestABARFollowsBAR5(t *testing.T) {
 }
 
 func TestGenericHostControl(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		ports      int
 		cap, pi    uint32
@@ -116,6 +119,7 @@ func TestGenericHostControl(t *testing.T) {
 }
 
 func TestPortDetection(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	for _, tc := range []struct {
 		port           int
@@ -136,6 +140,7 @@ func TestPortDetection(t *testing.T) {
 }
 
 func TestStartStop(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.pw(0, pCLB, clbBase+0x3FF) // low bits reserved
 	r.expect("PxCLB", r.prd(0, pCLB), clbBase)
@@ -166,6 +171,7 @@ func TestStartStop(t *testing.T) {
 }
 
 func TestCommandListOverride(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.startPort(0)
 	// A software reset leaves the device busy until SRST is released.
@@ -177,6 +183,7 @@ func TestCommandListOverride(t *testing.T) {
 }
 
 func TestSoftwareReset(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.startPort(0)
 	clear(r.rfis(0))
@@ -194,6 +201,7 @@ func TestSoftwareReset(t *testing.T) {
 }
 
 func TestCOMRESET(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.startPort(0)
 	r.pw(0, pCMD, cmdFRE) // the guest stops the list, keeps FIS reception
@@ -238,6 +246,7 @@ func TestCOMRESET(t *testing.T) {
 }
 
 func TestHBAReset(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.startPort(0)
 	r.w(rGHC, ghcAE|ghcIE)
@@ -266,6 +275,7 @@ func TestHBAReset(t *testing.T) {
 }
 
 func TestWriteOneToClear(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.startPort(0)
 	r.pw(0, pSCTL, 0)
@@ -285,6 +295,7 @@ func TestWriteOneToClear(t *testing.T) {
 }
 
 func TestAttachDetach(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.c.Attach(3, disk.NewBlank(1<<20))
 	r.expect("PxSSTS of port 3", r.prd(3, pSSTS), 0x123)

@@ -22,6 +22,7 @@ func identifyString(b []byte, word, n int) string {
 }
 
 func TestIdentify(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.startPort(0)
 	r.issue(0, 0, fis(0xEC, 0, 0, 0, 0), false, region{dataBase, 512, false})
@@ -63,6 +64,7 @@ func TestIdentify(t *testing.T) {
 }
 
 func TestReadDMAScattered(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		cmd  uint8
@@ -110,6 +112,7 @@ func TestReadDMAScattered(t *testing.T) {
 }
 
 func TestWriteGoesToOverlay(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		cmd  uint8
@@ -151,6 +154,7 @@ func TestWriteGoesToOverlay(t *testing.T) {
 }
 
 func TestQueuedRead(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.startPort(0)
 	// READ FPDMA QUEUED: count in the features, tag in count bits 7:3.
@@ -171,6 +175,7 @@ func TestQueuedRead(t *testing.T) {
 }
 
 func TestQueuedWrite(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.startPort(0)
 	data := bytes.Repeat([]byte{0x5A}, 512)
@@ -186,6 +191,7 @@ func TestQueuedWrite(t *testing.T) {
 }
 
 func TestCommandOutcomes(t *testing.T) {
+	t.Parallel()
 	const ok, abort, idnf = 0x0050, 0x0451, 0x1051
 	for _, tc := range []struct {
 		name  string
@@ -233,6 +239,7 @@ func TestCommandOutcomes(t *testing.T) {
 }
 
 func TestReadMultiple(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.startPort(0)
 	r.issue(0, 0, fis(0xC6, 0, 8, 0, 0), false)
@@ -249,6 +256,7 @@ func TestReadMultiple(t *testing.T) {
 }
 
 func TestBlankDiskWrite(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	d := disk.NewBlank(32 << 20)
 	r.c.Attach(2, d)
@@ -264,6 +272,7 @@ func TestBlankDiskWrite(t *testing.T) {
 }
 
 func TestInterrupts(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.startPort(0)
 	if d := r.c.Tick(r.clock.T); d != 1e9 {
@@ -316,6 +325,7 @@ func TestInterrupts(t *testing.T) {
 }
 
 func TestTwoPortsShareTheLine(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.c.Attach(1, disk.NewBlank(1<<20))
 	r.startPort(0)
@@ -344,6 +354,7 @@ func TestTwoPortsShareTheLine(t *testing.T) {
 }
 
 func TestSeveralSlotsAtOnce(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.startPort(0)
 	r.build(0, 4, fis(0x25, 0, 1, 0, 0x40), false, region{dataBase, 512, false})
@@ -357,6 +368,7 @@ func TestSeveralSlotsAtOnce(t *testing.T) {
 }
 
 func TestShortPRDT(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.startPort(0)
 	// A write whose regions hold less than its sectors fails.

@@ -9,6 +9,7 @@ import (
 )
 
 func TestConsole(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	p := bus.NewPorts()
 	p.MustRegister(debugcon.SeaBIOSPort, 1, debugcon.New(&out), "debugcon")

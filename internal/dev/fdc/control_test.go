@@ -10,6 +10,7 @@ import (
 )
 
 func TestResetSequence(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		reset func(r *rig)
@@ -52,6 +53,7 @@ func TestResetSequence(t *testing.T) {
 }
 
 func TestPowerOnHeldInReset(t *testing.T) {
+	t.Parallel()
 	irq, clock := &bustest.IRQ{}, &bustest.Clock{}
 	f := fdc.New(irq, &fakeDMA{}, clock)
 	if got := f.ReadPort(pMSR, 1); got != 0 {
@@ -75,6 +77,7 @@ func TestPowerOnHeldInReset(t *testing.T) {
 }
 
 func TestSpecifyConfigureDumpreg(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	raises := r.irq.Raises
 	r.cmd(0x03, 0xAF, 0x02)       // SPECIFY: SRT 10, HUT 15, HLT 1, DMA
@@ -117,6 +120,7 @@ func TestSpecifyConfigureDumpreg(t *testing.T) {
 }
 
 func TestSeekAndRecalibrate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		cmd     []uint8
@@ -157,6 +161,7 @@ func TestSeekAndRecalibrate(t *testing.T) {
 }
 
 func TestSenseDriveStatus(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.insert(0, lbaImage(size144M), false)
 	r.insert(1, lbaImage(size720K), true)
@@ -184,6 +189,7 @@ func TestSenseDriveStatus(t *testing.T) {
 }
 
 func TestVersionAndInvalidCommands(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cmd  uint8
@@ -213,6 +219,7 @@ func TestVersionAndInvalidCommands(t *testing.T) {
 }
 
 func TestDiskChangeLine(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	dir := func() uint8 { return uint8(r.dir.ReadPort(0, 1)) }
 	if got := dir(); got&0x80 != 0 {
@@ -237,6 +244,7 @@ func TestDiskChangeLine(t *testing.T) {
 }
 
 func TestTickDeadline(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	if got := r.f.Tick(r.clock.T); got != bus.NoDeadline {
 		t.Errorf("idle Tick = %v, want NoDeadline", got)

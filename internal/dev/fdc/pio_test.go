@@ -7,6 +7,7 @@ import (
 )
 
 func TestMSRPhases(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.insert(0, lbaImage(size144M), false)
 	r.dma.program(512)
@@ -60,6 +61,7 @@ func (r *rig) pioCmd(op, c, h, s, eot uint8) {
 }
 
 func TestPIORead(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.insert(0, lbaImage(size144M), false)
 	r.pioCmd(0x46, 1, 1, 17, 18) // READ DATA, no MT: sectors 17 and 18 of cylinder 1 head 1
@@ -89,6 +91,7 @@ func TestPIORead(t *testing.T) {
 }
 
 func TestPIOWrite(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.insert(0, lbaImage(size144M), false)
 	r.pioCmd(0x45, 0, 0, 18, 18) // WRITE DATA, sector 18 of cylinder 0
@@ -111,6 +114,7 @@ func TestPIOWrite(t *testing.T) {
 }
 
 func TestFormatTrack(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	img := lbaImage(size720K)
 	r.insert(0, img, false)
@@ -137,6 +141,7 @@ func TestFormatTrack(t *testing.T) {
 }
 
 func TestVerifyAndReadTrack(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.insert(0, lbaImage(size144M), false)
 

@@ -30,6 +30,7 @@ func (r *rig) rw(op, drive, c, h, s, eot uint8, count int) []uint8 {
 }
 
 func TestReadData(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		size       int
@@ -101,6 +102,7 @@ func seq(from, n int) []int {
 }
 
 func TestDMAOverrun(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.insert(0, lbaImage(size144M), false)
 	r.dma.program(0) // channel masked: nothing moves
@@ -112,6 +114,7 @@ func TestDMAOverrun(t *testing.T) {
 }
 
 func TestWriteData(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	img := lbaImage(size144M)
 	orig := bytes.Clone(img)
@@ -155,6 +158,7 @@ func TestWriteData(t *testing.T) {
 }
 
 func TestWriteProtected(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	img := lbaImage(size144M)
 	r.insert(0, img, true)
@@ -169,6 +173,7 @@ func TestWriteProtected(t *testing.T) {
 }
 
 func TestReadID(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		size  int
@@ -216,6 +221,7 @@ func TestReadID(t *testing.T) {
 }
 
 func TestReadIDEmptyDrive(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.cmd(0x4A, 0x01)
 	r.waitIRQ()
@@ -225,6 +231,7 @@ func TestReadIDEmptyDrive(t *testing.T) {
 }
 
 func TestShortImage(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	img := lbaImage(20 * 512)
 	r.insert(0, img, false)
@@ -250,6 +257,7 @@ func TestShortImage(t *testing.T) {
 }
 
 func TestInsertSizes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		size int64
 		ok   bool

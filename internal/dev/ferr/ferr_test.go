@@ -14,6 +14,7 @@ func (l *line) Lower() { l.level = false }
 // FERR# sets the latch once per assertion; a write to port 0xF0 clears it
 // whatever FERR# does; reads see nothing.
 func TestLatch(t *testing.T) {
+	t.Parallel()
 	irq := &line{}
 	l := ferr.New(irq)
 	if irq.level {

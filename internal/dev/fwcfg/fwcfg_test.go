@@ -17,6 +17,7 @@ func read(d *fwcfg.Device, key uint16, n int) []byte {
 }
 
 func TestSignatureAndUnknownItems(t *testing.T) {
+	t.Parallel()
 	d := fwcfg.New()
 	if got := string(read(d, fwcfg.Signature, 4)); got != "QEMU" {
 		t.Fatalf("signature %q", got)
@@ -36,6 +37,7 @@ func TestSignatureAndUnknownItems(t *testing.T) {
 }
 
 func TestFileDirectory(t *testing.T) {
+	t.Parallel()
 	d := fwcfg.New()
 	d.SetFile("etc/show-boot-menu", fwcfg.LE16(0))
 	d.SetFile("bootorder", []byte("/isa/fdc@03f0/floppy@0\n"))

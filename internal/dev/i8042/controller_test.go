@@ -11,6 +11,7 @@ import (
 var _ bus.Resetter = (*i8042.Controller)(nil)
 
 func TestControllerAnswers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cmd  byte
@@ -32,6 +33,7 @@ func TestControllerAnswers(t *testing.T) {
 }
 
 func TestCommandByte(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		cmds  []byte // controller commands after writing 0x00
@@ -59,6 +61,7 @@ func TestCommandByte(t *testing.T) {
 }
 
 func TestStatusFlags(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, 0x00)
 	if st := r.status(); st&i8042.StatusSystem != 0 {
 		t.Errorf("status %#02x: system flag set with command byte 0", st)
@@ -81,6 +84,7 @@ func TestStatusFlags(t *testing.T) {
 }
 
 func TestResetLine(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		cmd    byte
@@ -112,6 +116,7 @@ func TestResetLine(t *testing.T) {
 }
 
 func TestOutputPort(t *testing.T) {
+	t.Parallel()
 	for _, written := range []byte{0xDD, 0xDF, 0x01, 0xFF} {
 		r := newRig(t, cbTranslated)
 		r.command(0xD1)
@@ -133,6 +138,7 @@ func TestOutputPort(t *testing.T) {
 }
 
 func TestLoopback(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cmd  byte
@@ -159,6 +165,7 @@ func TestLoopback(t *testing.T) {
 }
 
 func TestKeyboardIRQ(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, cbTranslated)
 	r.c.Key(input.Scancode(0x1E), true)
 	r.c.Key(input.Scancode(0x1E), false)
@@ -188,6 +195,7 @@ func TestKeyboardIRQ(t *testing.T) {
 }
 
 func TestIRQDisabled(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, i8042.CmdTranslate) // no interrupts: the guest polls
 	r.c.Key(input.Scancode(0x1E), true)
 	if r.kbdIRQ.Raises != 0 {
@@ -202,6 +210,7 @@ func TestIRQDisabled(t *testing.T) {
 }
 
 func TestWideAccess(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, cbTranslated)
 	r.command(0xAA)
 	if got := r.data.ReadPort(0, 2); got != 0xFF55 {
@@ -210,6 +219,7 @@ func TestWideAccess(t *testing.T) {
 }
 
 func TestReset(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, cbTranslated)
 	r.c.Key(input.Scancode(0x1E), true)
 	r.c.Key(input.Scancode(0x30), true)

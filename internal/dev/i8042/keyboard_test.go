@@ -9,6 +9,7 @@ import (
 )
 
 func TestKeyboardCommands(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cb   byte
@@ -45,6 +46,7 @@ func TestKeyboardCommands(t *testing.T) {
 }
 
 func TestKeyBytes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		code       input.Scancode
@@ -97,6 +99,7 @@ func keyBytes(t *testing.T, cb byte, set byte, code input.Scancode) []byte {
 // Every key the keyboard knows in set 2 must reach the guest through
 // translation exactly as a set-1 keyboard would have sent it.
 func TestTranslationMatchesSet1(t *testing.T) {
+	t.Parallel()
 	var checked int
 	for hi := 0; hi <= 0xE0; hi += 0xE0 {
 		for lo := 1; lo < 0x80; lo++ {
@@ -117,6 +120,7 @@ func TestTranslationMatchesSet1(t *testing.T) {
 }
 
 func TestKeysDropped(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		cmds  []byte // controller commands
@@ -154,6 +158,7 @@ func TestKeysDropped(t *testing.T) {
 // still holds; an echo (like LED and rate commands) answers first and keeps
 // them.
 func TestCommandFlushesKeys(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, cbTranslated)
 	r.c.Key(0x1E, true) // in the output buffer
 	r.c.Key(0x30, true) // still in the keyboard
@@ -166,6 +171,7 @@ func TestCommandFlushesKeys(t *testing.T) {
 }
 
 func TestKeyQueueBounded(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, cbRaw)
 	for i := 0; i < 10000; i++ {
 		r.c.Key(input.RCtrl, i%2 == 0) // 2 and 3 bytes
@@ -196,6 +202,7 @@ func TestKeyQueueBounded(t *testing.T) {
 // still holds. While a command waits for its argument or the controller
 // inhibits the keyboard, the host keeps its keys.
 func TestKeyFitsOneKeyAtATime(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, cbTranslated)
 	if !r.c.KeyFits(input.Esc, true) {
 		t.Fatal("an idle keyboard does not take a key")

@@ -18,6 +18,7 @@ func mouseRig(t *testing.T, setup ...byte) *rig {
 }
 
 func TestMouseCommands(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		send []byte
@@ -55,6 +56,7 @@ func TestMouseCommands(t *testing.T) {
 }
 
 func TestMouseID(t *testing.T) {
+	t.Parallel()
 	knock := func(rates ...byte) []byte {
 		var bs []byte
 		for _, rt := range rates {
@@ -92,6 +94,7 @@ func TestMouseID(t *testing.T) {
 }
 
 func TestMousePackets(t *testing.T) {
+	t.Parallel()
 	type move struct {
 		dx, dy, dz int
 		buttons    uint8
@@ -138,6 +141,7 @@ func TestMousePackets(t *testing.T) {
 }
 
 func TestMouseSilent(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		cmds  []byte // controller commands
@@ -161,6 +165,7 @@ func TestMouseSilent(t *testing.T) {
 }
 
 func TestMouseRemoteOverflow(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		dx, dy int
@@ -185,6 +190,7 @@ func TestMouseRemoteOverflow(t *testing.T) {
 }
 
 func TestMouseQueueBounded(t *testing.T) {
+	t.Parallel()
 	r := mouseRig(t, 0xF4)
 	for i := 0; i < 10000; i++ {
 		r.c.Mouse(1, 0, 0, 0)
@@ -199,6 +205,7 @@ func TestMouseQueueBounded(t *testing.T) {
 }
 
 func TestMouseCommandFlushesPackets(t *testing.T) {
+	t.Parallel()
 	r := mouseRig(t, 0xF4)
 	r.c.Mouse(1, 1, 0, 0) // first byte in the output buffer, two in the mouse
 	r.toMouse(0xF5)
@@ -206,6 +213,7 @@ func TestMouseCommandFlushesPackets(t *testing.T) {
 }
 
 func TestMouseAndKeyboardInterleave(t *testing.T) {
+	t.Parallel()
 	r := mouseRig(t, 0xF4)
 	r.c.Mouse(1, 0, 0, 0)
 	r.c.Key(0x1E, true)

@@ -12,6 +12,7 @@ import (
 // fresh controller, and checks that both then give the guest the same bytes
 // with the same interrupt lines.
 func TestSnapshotKeepsQueues(t *testing.T) {
+	t.Parallel()
 	a := newRig(t, cbRaw)
 	a.toMouse(0xF4) // enable reporting
 	a.drain()

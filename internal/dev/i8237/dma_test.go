@@ -81,6 +81,7 @@ func pattern(n int) []byte {
 }
 
 func TestWriteTransfers(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		ch        int
@@ -147,6 +148,7 @@ func TestWriteTransfers(t *testing.T) {
 }
 
 func TestTransferContinues(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.program(2, 0x46, 0x4000, 0x01, 1023)
 	a, b := pattern(512), pattern(512)
@@ -165,6 +167,7 @@ func TestTransferContinues(t *testing.T) {
 }
 
 func TestAutoInit(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.program(2, 0x56, 0x2000, 0x00, 99) // write, auto-init
 	for round := 0; round < 3; round++ {
@@ -187,6 +190,7 @@ func TestAutoInit(t *testing.T) {
 }
 
 func TestDecrement(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.program(1, 0x64, 0x1001, 0x00, 3) // write, decrement
 	n, tc := r.dma.WriteMemory(1, []byte{1, 2, 3, 4})
@@ -213,6 +217,7 @@ func TestDecrement(t *testing.T) {
 }
 
 func TestAddressWrapsWithinPage(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.program(3, 0x44, 0xFFFE, 0x01, 3)
 	if n, tc := r.dma.WriteMemory(3, []byte{1, 2, 3, 4}); n != 4 || !tc {
@@ -227,6 +232,7 @@ func TestAddressWrapsWithinPage(t *testing.T) {
 }
 
 func TestReadTransfer(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	want := pattern(512)
 	copy(r.mem.RAM[0x31000:], want)
@@ -244,6 +250,7 @@ func TestReadTransfer(t *testing.T) {
 }
 
 func TestVerifyTouchesNoMemory(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.program(2, 0x40, 0x1000, 0x00, 9) // verify
 	if n, tc := r.dma.WriteMemory(2, pattern(10)); n != 10 || !tc {
@@ -255,6 +262,7 @@ func TestVerifyTouchesNoMemory(t *testing.T) {
 }
 
 func TestMasks(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	// Power-on: every channel masked.
 	if n, _ := r.dma.WriteMemory(2, []byte{1}); n != 0 {
@@ -298,6 +306,7 @@ func TestMasks(t *testing.T) {
 }
 
 func TestRequestAndStatus(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.out(0x09, 0x05) // software request on channel 1
 	if got := r.in(0x08); got != 0x20 {
@@ -315,6 +324,7 @@ func TestRequestAndStatus(t *testing.T) {
 }
 
 func TestFlipFlopAndPages(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.out(0x0C, 0)
 	r.out(0x02, 0x34)
@@ -339,6 +349,7 @@ func TestFlipFlopAndPages(t *testing.T) {
 }
 
 func TestReset(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.program(2, 0x44, 0x1000, 0x01, 9)
 	r.dma.Reset()

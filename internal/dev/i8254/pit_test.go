@@ -51,6 +51,7 @@ func ticksToMs(n float64) float64 { return n * 1000 / i8254.InputHz }
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-3 }
 
 func TestPeriodicModesFireOncePerPeriod(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		mode  uint8
@@ -95,6 +96,7 @@ func TestPeriodicModesFireOncePerPeriod(t *testing.T) {
 }
 
 func TestLongPauseFiresOnce(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.program(0, 2, 1193)
 	r.clock.T += 5000
@@ -112,6 +114,7 @@ func TestLongPauseFiresOnce(t *testing.T) {
 }
 
 func TestMode0OneShot(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.irq.Raise() // as left high by an earlier periodic mode
 	r.out(0x43, 0x30)
@@ -150,6 +153,7 @@ func TestMode0OneShot(t *testing.T) {
 }
 
 func TestReprogrammingDeliversDueEdge(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.program(0, 0, 100)
 	r.advance(200)
@@ -164,6 +168,7 @@ func TestReprogrammingDeliversDueEdge(t *testing.T) {
 }
 
 func TestLatchHoldsCount(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		mode    uint8
@@ -203,6 +208,7 @@ func TestLatchHoldsCount(t *testing.T) {
 }
 
 func TestAccessModes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		cw     uint8
@@ -236,6 +242,7 @@ func TestAccessModes(t *testing.T) {
 }
 
 func TestUnlatchedReadsAlternate(t *testing.T) {
+	t.Parallel()
 	// Linux's quick PIT calibration: counter 2 in mode 0 from 0xFFFF,
 	// reading LSB then MSB without latching.
 	r := newRig(t)
@@ -255,6 +262,7 @@ func TestUnlatchedReadsAlternate(t *testing.T) {
 }
 
 func TestReadBack(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.out(0x61, i8254.PortBGate2)
 	r.out(0x43, 0xB0) // counter 2, LSB/MSB, mode 0
@@ -292,6 +300,7 @@ func TestReadBack(t *testing.T) {
 }
 
 func TestPortBRefreshToggles(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	a, b, c := r.in(0x61), r.in(0x61), r.in(0x61)
 	if (a^b)&i8254.PortBRefresh == 0 || (b^c)&i8254.PortBRefresh == 0 {
@@ -307,6 +316,7 @@ func TestPortBRefreshToggles(t *testing.T) {
 }
 
 func TestPortBOut2Calibration(t *testing.T) {
+	t.Parallel()
 	// SeaBIOS and Linux: gate 2 on, speaker off, counter 2 in mode 0,
 	// then wait for OUT2 in port B bit 5.
 	r := newRig(t)
@@ -329,6 +339,7 @@ func TestPortBOut2Calibration(t *testing.T) {
 }
 
 func TestGate2(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.out(0x61, 0)      // gate low
 	r.program(2, 0, 50) // mode 0 waits for the gate
@@ -372,6 +383,7 @@ func TestGate2(t *testing.T) {
 }
 
 func TestMode1And5TriggeredByGate(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.out(0x61, 0)
 	r.program(2, 1, 100)
@@ -403,6 +415,7 @@ func TestMode1And5TriggeredByGate(t *testing.T) {
 }
 
 func TestMode4Strobe(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.program(0, 4, 300)
 	if d := r.pit.Tick(r.clock.T); !near(d, ticksToMs(301)) {
@@ -415,6 +428,7 @@ func TestMode4Strobe(t *testing.T) {
 }
 
 func TestMode2RateChangeAtPeriodEnd(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.program(0, 2, 1000)
 	r.advance(400)
@@ -434,6 +448,7 @@ func TestMode2RateChangeAtPeriodEnd(t *testing.T) {
 }
 
 func TestBCD(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.out(0x43, 0x35) // counter 0, LSB/MSB, mode 2, BCD
 	r.out(0x40, 0x00)
@@ -448,6 +463,7 @@ func TestBCD(t *testing.T) {
 }
 
 func TestControlPortReadsOnes(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	if got := r.in(0x43); got != 0xFF {
 		t.Fatalf("control port read %#x, want 0xff", got)
@@ -455,6 +471,7 @@ func TestControlPortReadsOnes(t *testing.T) {
 }
 
 func TestReset(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.program(0, 2, 1000)
 	r.out(0x61, 3)

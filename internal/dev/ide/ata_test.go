@@ -12,6 +12,7 @@ import (
 )
 
 func TestSignatures(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.c.Attach(0, 0, disk.NewBlank(1<<20), ide.HardDisk)
 	r.c.Attach(1, 0, nil, ide.CDROM)
@@ -97,6 +98,7 @@ func ataString(w []uint16) string {
 }
 
 func TestIdentify(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                string
 		size                int64
@@ -184,6 +186,7 @@ func pioIn(t *testing.T, r *rig, cmd int, n int) ([]byte, int) {
 }
 
 func TestPIORead(t *testing.T) {
+	t.Parallel()
 	d := disk.NewBlank(1 << 42) // 2^33 sectors, held sparsely
 	fill := func(t *testing.T, lba uint64, n int) []byte {
 		p := pattern(n*512, byte(lba))
@@ -229,6 +232,7 @@ func TestPIORead(t *testing.T) {
 }
 
 func TestReadMultiple(t *testing.T) {
+	t.Parallel()
 	img := pattern(64*512, 7)
 	d, _ := image(t, img, disk.Options{})
 	r := newRig(t)
@@ -289,6 +293,7 @@ func equalInts(a, b []int) bool {
 }
 
 func TestPIOWrite(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		multiple int
@@ -368,6 +373,7 @@ func TestPIOWrite(t *testing.T) {
 }
 
 func TestNonDataCommands(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		regs   [][2]int // register, value
@@ -428,6 +434,7 @@ func TestNonDataCommands(t *testing.T) {
 }
 
 func TestSetFeaturesShowsInIdentify(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.c.Attach(0, 0, disk.NewBlank(1<<20), ide.HardDisk)
 	r.out(0, rFeature, 0x03)
@@ -442,6 +449,7 @@ func TestSetFeaturesShowsInIdentify(t *testing.T) {
 }
 
 func TestNIEN(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.c.Attach(0, 0, disk.NewBlank(1<<20), ide.HardDisk)
 	r.control(0, 0x02) // nIEN: the guest polls

@@ -102,6 +102,7 @@ func sense(t *testing.T, r *rig) [3]byte {
 }
 
 func TestATAPIIdentify(t *testing.T) {
+	t.Parallel()
 	r := cdRig(t)
 	w := identifyWords(t, r, 1, 0xA1)
 	if w[0] != 0x85C0 {
@@ -126,6 +127,7 @@ func TestATAPIIdentify(t *testing.T) {
 }
 
 func TestUnitAttention(t *testing.T) {
+	t.Parallel()
 	r := cdRig(t)
 	// INQUIRY does not report it.
 	good(t, r, cdb(0x12, 0, 0, 0, 36), 0xFFFE)
@@ -156,6 +158,7 @@ func settled(t *testing.T) *rig {
 }
 
 func TestATAPICommands(t *testing.T) {
+	t.Parallel()
 	iso := isoImage()
 	tests := []struct {
 		name   string
@@ -250,6 +253,7 @@ func TestATAPICommands(t *testing.T) {
 }
 
 func TestATAPIErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		empty bool
@@ -287,6 +291,7 @@ func TestATAPIErrors(t *testing.T) {
 }
 
 func TestEmptyDriveAnswers(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.c.Attach(1, 0, nil, ide.CDROM)
 	packet(t, r, cdb(0x00), 0)
@@ -302,6 +307,7 @@ func TestEmptyDriveAnswers(t *testing.T) {
 }
 
 func TestATAPIDMA(t *testing.T) {
+	t.Parallel()
 	r := settled(t)
 	bm := r.mapBM(1)
 	r.putPRDs(0x1000, []prd{{0x2000, 2048, false}, {0x8000, 4096, true}})

@@ -21,6 +21,7 @@ const (
 )
 
 func TestPCIConfig(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	f := r.c.PCI()
 	if got := f.ConfigRead(0x00, 4); got != 0x70108086 {
@@ -73,6 +74,7 @@ func dmaRig(t *testing.T) (*rig, *disk.Disk, []byte, uint16) {
 }
 
 func TestDMARead(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		table       []prd
@@ -147,6 +149,7 @@ func TestDMARead(t *testing.T) {
 }
 
 func TestDMAWrite(t *testing.T) {
+	t.Parallel()
 	r, d, _, bm := dmaRig(t)
 	data := pattern(3*512, 0x40)
 	copy(r.mem.RAM[0x3000:], data[:1000])
@@ -185,6 +188,7 @@ func TestDMAWrite(t *testing.T) {
 }
 
 func TestDMATableTooShort(t *testing.T) {
+	t.Parallel()
 	r, _, _, bm := dmaRig(t)
 	r.putPRDs(0x1000, []prd{{0x2000, 512, true}})
 	r.ports.Write(bm+bmTable, 4, 0x1000)

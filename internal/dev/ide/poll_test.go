@@ -12,6 +12,7 @@ import (
 // 13h) sees a command step finish as soon as its time has passed, whether or
 // not the machine has run the controller's timer (Tick) since.
 func TestPolledCompletion(t *testing.T) {
+	t.Parallel()
 	polls := []struct {
 		name string
 		poll func(r *rig) uint8

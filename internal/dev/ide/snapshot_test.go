@@ -13,6 +13,7 @@ import (
 // that the new one goes on exactly as the old: the interrupt line is up, the
 // rest of the data comes out, and the bus-master block is where BAR4 put it.
 func TestSnapshotMidCommand(t *testing.T) {
+	t.Parallel()
 	data := pattern(64*512, 3)
 	d, _ := image(t, data, disk.Options{})
 	newOne := func() *rig {

@@ -20,6 +20,7 @@ func checksumOK(t *testing.T, r *mc146818.RTC) {
 }
 
 func TestSetMemory(t *testing.T) {
+	t.Parallel()
 	const mib = 1 << 20
 	for _, tc := range []struct {
 		name                string
@@ -61,6 +62,7 @@ func TestSetMemory(t *testing.T) {
 }
 
 func TestChecksumFollowsSetByte(t *testing.T) {
+	t.Parallel()
 	r := mc146818.New(start, &bustest.Clock{}, &bustest.IRQ{})
 	checksumOK(t, r)
 	before := r.Byte(0x2F)
@@ -79,6 +81,7 @@ func TestChecksumFollowsSetByte(t *testing.T) {
 }
 
 func TestFloppyTypesAndBootOrder(t *testing.T) {
+	t.Parallel()
 	r := mc146818.New(start, &bustest.Clock{}, &bustest.IRQ{})
 	r.SetFloppyTypes(mc146818.Floppy1440K, mc146818.Floppy720K)
 	if got := r.Byte(0x10); got != 0x43 {
@@ -101,6 +104,7 @@ func TestFloppyTypesAndBootOrder(t *testing.T) {
 }
 
 func TestSetByteTimeRegisters(t *testing.T) {
+	t.Parallel()
 	clock := &bustest.Clock{}
 	r := mc146818.New(start, clock, &bustest.IRQ{})
 	r.SetByte(0x32, 0x21)

@@ -41,6 +41,7 @@ func (r *rig) set(idx, v uint8) {
 func (r *rig) tick() float64 { return r.rtc.Tick(r.clock.T) }
 
 func TestTimeFormats(t *testing.T) {
+	t.Parallel()
 	regs := []uint8{0x00, 0x02, 0x04, 0x06, 0x07, 0x08, 0x09, 0x32}
 	for _, tc := range []struct {
 		name string
@@ -65,6 +66,7 @@ func TestTimeFormats(t *testing.T) {
 }
 
 func TestClockFollowsGuestClock(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	if got := r.get(0x00); got != 0x58 {
 		t.Fatalf("seconds %#x", got)
@@ -85,6 +87,7 @@ func TestClockFollowsGuestClock(t *testing.T) {
 }
 
 func TestUpdateInProgress(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	for _, tc := range []struct {
 		at   float64 // ms into the current second
@@ -108,6 +111,7 @@ func TestUpdateInProgress(t *testing.T) {
 }
 
 func TestPeriodicInterruptRate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		rs     uint8
 		period float64 // ms
@@ -144,6 +148,7 @@ func TestPeriodicInterruptRate(t *testing.T) {
 }
 
 func TestFlagsHoldUntilRegisterCRead(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.set(0x0B, 0x42)
 	r.clock.T += 1000 // a thousand periods and an update pass unserviced
@@ -179,6 +184,7 @@ func TestFlagsHoldUntilRegisterCRead(t *testing.T) {
 }
 
 func TestUpdateEndedInterrupt(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.clock.T += 300
 	r.set(0x0B, 0x12) // UIE
@@ -200,6 +206,7 @@ func TestUpdateEndedInterrupt(t *testing.T) {
 }
 
 func TestAlarm(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name          string
 		sec, min, hr  uint8
@@ -241,6 +248,7 @@ func TestAlarm(t *testing.T) {
 }
 
 func TestSettingTheTime(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	// The usual sequence: SET, write the registers, clear SET.
 	r.set(0x0B, 0x82)
@@ -276,6 +284,7 @@ func TestSettingTheTime(t *testing.T) {
 }
 
 func TestDividerReset(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.set(0x0A, 0x70) // divider in reset: time stops, no periodic flag
 	r.clock.T += 10000
@@ -294,6 +303,7 @@ func TestDividerReset(t *testing.T) {
 }
 
 func TestPortsAndRegisters(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.ports.Write(0x70, 1, 0x8D) // NMI mask bit set, register D
 	if got := r.ports.Read(0x71, 1); got != 0x80 {
@@ -315,6 +325,7 @@ func TestPortsAndRegisters(t *testing.T) {
 }
 
 func TestReset(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.set(0x0B, 0x7A)
 	r.clock.T += 2

@@ -8,6 +8,7 @@ import (
 )
 
 func TestChipsetIdentity(t *testing.T) {
+	t.Parallel()
 	c := newCfg(t)
 	c.bus.Add(0, 0, pci.NewI440FX())
 	c.bus.Add(1, 0, pci.NewPIIX3ISA(nil))
@@ -35,6 +36,7 @@ func TestChipsetIdentity(t *testing.T) {
 }
 
 func TestI440FXPAM(t *testing.T) {
+	t.Parallel()
 	c := newCfg(t)
 	h := pci.NewI440FX()
 	changes := 0
@@ -82,6 +84,7 @@ func TestI440FXPAM(t *testing.T) {
 }
 
 func TestI440FXSMRAM(t *testing.T) {
+	t.Parallel()
 	c := newCfg(t)
 	h := pci.NewI440FX()
 	c.bus.Add(0, 0, h)
@@ -106,6 +109,7 @@ func TestI440FXSMRAM(t *testing.T) {
 }
 
 func TestPIIX3PIRQRegisters(t *testing.T) {
+	t.Parallel()
 	type route struct{ pirq, irq int }
 	var got []route
 	c := newCfg(t)
@@ -177,6 +181,7 @@ func TestPIIX3PIRQRegisters(t *testing.T) {
 }
 
 func TestSwizzle(t *testing.T) {
+	t.Parallel()
 	// Bus 0's _PRT in SeaBIOS's DSDT: slot 0 starts at LNKD, slot 1 at LNKA,
 	// slot 2 at LNKB, slot 3 at LNKC; each next pin takes the next link.
 	tests := []struct{ slot, pin, want int }{
@@ -207,6 +212,7 @@ func newLineLog() *lineLog {
 }
 
 func TestRouterFollowsPIRQReprogramming(t *testing.T) {
+	t.Parallel()
 	ll := newLineLog()
 	r := pci.NewRouter(ll.lines.Pin)
 	c := newCfg(t)
@@ -240,6 +246,7 @@ func TestRouterFollowsPIRQReprogramming(t *testing.T) {
 }
 
 func TestRouterSharedLine(t *testing.T) {
+	t.Parallel()
 	ll := newLineLog()
 	r := pci.NewRouter(ll.lines.Pin)
 	isa := pci.NewPIIX3ISA(r.Route)

@@ -52,6 +52,7 @@ func (c *cfg) write(dev, fn, reg, size int, v uint32) {
 }
 
 func TestBARs(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		reg       int
@@ -98,6 +99,7 @@ func equal(a, b []uint32) bool {
 // The firmware's sizing sequence (save, probe, restore) is not a move; the
 // programming that follows is, once.
 func TestBARProbeRestoreIsNotAMove(t *testing.T) {
+	t.Parallel()
 	c := newCfg(t)
 	f := newTestFunc()
 	c.bus.Add(3, 0, f)
@@ -127,6 +129,7 @@ func TestBARProbeRestoreIsNotAMove(t *testing.T) {
 }
 
 func TestHeaderWritableBits(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		reg, size int
@@ -160,6 +163,7 @@ func TestHeaderWritableBits(t *testing.T) {
 }
 
 func TestDeclaredWritableMask(t *testing.T) {
+	t.Parallel()
 	c := newCfg(t)
 	f := newTestFunc()
 	f.Writable[0x41] = 0x0F
@@ -171,6 +175,7 @@ func TestDeclaredWritableMask(t *testing.T) {
 }
 
 func TestMechanism1Decode(t *testing.T) {
+	t.Parallel()
 	c := newCfg(t)
 	f := newTestFunc()
 	c.bus.Add(2, 1, f)
@@ -207,6 +212,7 @@ func TestMechanism1Decode(t *testing.T) {
 }
 
 func TestAddressRegister(t *testing.T) {
+	t.Parallel()
 	c := newCfg(t)
 	c.ports.Write(0xCF8, 4, 0xFFFFFFFF)
 	if got := c.ports.Read(0xCF8, 4); got != 0x80FFFFFC {
@@ -219,6 +225,7 @@ func TestAddressRegister(t *testing.T) {
 }
 
 func TestByteAndWordWritesThroughWindow(t *testing.T) {
+	t.Parallel()
 	c := newCfg(t)
 	f := newTestFunc()
 	c.bus.Add(4, 0, f)
@@ -243,6 +250,7 @@ func TestByteAndWordWritesThroughWindow(t *testing.T) {
 
 // The bus still serves the whole 0xCF8–0xCFF range when registered as one.
 func TestBusAsEightPorts(t *testing.T) {
+	t.Parallel()
 	p := bus.NewPorts()
 	b := &pci.Bus{}
 	p.MustRegister(0xCF8, 8, b, "pci")
@@ -259,6 +267,7 @@ func TestBusAsEightPorts(t *testing.T) {
 // A memory pcicfg.BAR's type bits (here prefetchable, set by the function) survive
 // probes and programming.
 func TestBARTypeBitsReadOnly(t *testing.T) {
+	t.Parallel()
 	c := newCfg(t)
 	f := newTestFunc()
 	f.Space[0x10] |= 0x08

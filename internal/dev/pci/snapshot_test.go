@@ -22,6 +22,7 @@ func (l lines) pin(n int) bus.IRQ {
 // TestSnapshotRouter saves a router with an asserted pin and loads it into a
 // fresh one: the line the pin is routed to comes up, and the pin lowers it.
 func TestSnapshotRouter(t *testing.T) {
+	t.Parallel()
 	la := lines{}
 	a := pci.NewRouter(la.pin)
 	a.Route(pci.Swizzle(4, pci.INTA), 11)
@@ -55,6 +56,7 @@ func TestSnapshotRouter(t *testing.T) {
 // TestSnapshotConfigRemaps checks that loading a configuration space calls
 // each pcicfg.BAR's Moved callback with the base the guest had programmed.
 func TestSnapshotConfigRemaps(t *testing.T) {
+	t.Parallel()
 	var moved []uint32
 	mk := func() *pcicfg.Config {
 		c := &pcicfg.Config{}

@@ -8,6 +8,7 @@ import (
 )
 
 func TestResetControl(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		writes []uint8
@@ -41,6 +42,7 @@ func TestResetControl(t *testing.T) {
 }
 
 func TestPortA(t *testing.T) {
+	t.Parallel()
 	n := 0
 	p := bus.NewPorts()
 	pa := sysctl.NewPortA(func() { n++ })

@@ -10,6 +10,7 @@ import (
 // autoconfig_16550a, size_fifo) and checks every answer that decides the
 // port type, which must come out as a plain 16550A with a 16-byte FIFO.
 func TestLinuxAutoconfig(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	const (
 		rx, ier, iir, fcr, lcr, mcr, lsr, msr = 0, 1, 2, 2, 3, 4, 5, 6

@@ -30,6 +30,7 @@ func (r *rig) in(off uint16) uint8      { return uint8(r.ports.Read(base+off, 1)
 func (r *rig) outb(off uint16, v uint8) { r.ports.Write(base+off, 1, uint32(v)) }
 
 func TestResetState(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	tests := []struct {
 		off  uint16
@@ -53,6 +54,7 @@ func TestResetState(t *testing.T) {
 }
 
 func TestDivisorLatch(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.outb(uart16550.IER, 0x05)
 	r.outb(uart16550.LCR, 0x83) // DLAB, 8N1
@@ -84,6 +86,7 @@ func TestDivisorLatch(t *testing.T) {
 }
 
 func TestScratchAndIERWidth(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.outb(uart16550.SCR, 0x5A)
 	if got := r.in(uart16550.SCR); got != 0x5A {
@@ -96,6 +99,7 @@ func TestScratchAndIERWidth(t *testing.T) {
 }
 
 func TestLoopback(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.outb(uart16550.MCR, uart16550.LOOP|uart16550.OUT2|uart16550.RTS)
 	if got := r.in(uart16550.MSR) & 0xF0; got != uart16550.CTS|uart16550.DCD {
@@ -138,6 +142,7 @@ func TestLoopback(t *testing.T) {
 
 // The 16450 mode (FIFOs off) holds one byte; loopback overruns it.
 func TestOverrunWithoutFIFO(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.outb(uart16550.MCR, uart16550.LOOP)
 	r.outb(uart16550.THR, '1')
@@ -154,6 +159,7 @@ func TestOverrunWithoutFIFO(t *testing.T) {
 }
 
 func TestIIRPriorities(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.outb(uart16550.FCR, 0x01) // FIFOs on, trigger 1
 	r.outb(uart16550.IER, 0x0F)
@@ -185,6 +191,7 @@ func TestIIRPriorities(t *testing.T) {
 }
 
 func TestTHREInterrupt(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.outb(uart16550.MCR, uart16550.OUT2)
 	r.outb(uart16550.IER, uart16550.ETBEI)
@@ -224,6 +231,7 @@ func TestTHREInterrupt(t *testing.T) {
 
 // SeaBIOS's detect_serial: IER = 2, then IIR & 0x3F must be 2.
 func TestSeaBIOSDetection(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.outb(uart16550.IER, 0x02)
 	if got := r.in(uart16550.IER); got != 0x02 {
@@ -236,6 +244,7 @@ func TestSeaBIOSDetection(t *testing.T) {
 }
 
 func TestOUT2GatesIRQ(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		mcr  uint8
@@ -263,6 +272,7 @@ func TestOUT2GatesIRQ(t *testing.T) {
 }
 
 func TestReceiveFIFOTrigger(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		fcr  uint8
@@ -310,6 +320,7 @@ func TestReceiveFIFOTrigger(t *testing.T) {
 }
 
 func TestReceiveQueueBound(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	big := make([]byte, uart16550.MaxPending+100)
 	n := r.u.Receive(big)
@@ -329,6 +340,7 @@ func TestReceiveQueueBound(t *testing.T) {
 // Without FIFOs each byte is an edge: the line drops when the guest reads
 // the holding register and rises with the next byte.
 func TestReceiveEdgePerByteWithoutFIFO(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.outb(uart16550.MCR, uart16550.OUT2)
 	r.outb(uart16550.IER, uart16550.ERBFI)
@@ -346,6 +358,7 @@ func TestReceiveEdgePerByteWithoutFIFO(t *testing.T) {
 }
 
 func TestFCRClearsReceiver(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.outb(uart16550.FCR, 0x01)
 	r.outb(uart16550.MCR, uart16550.LOOP)
@@ -364,6 +377,7 @@ func TestFCRClearsReceiver(t *testing.T) {
 }
 
 func TestResetDropsState(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.outb(uart16550.MCR, uart16550.OUT2)
 	r.outb(uart16550.IER, uart16550.ERBFI)

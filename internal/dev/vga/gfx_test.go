@@ -10,6 +10,7 @@ var (
 )
 
 func TestMode13h(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.setMode(mode13)
 	r.dac(1, 63, 0, 0)
@@ -75,6 +76,7 @@ func TestMode13h(t *testing.T) {
 }
 
 func TestModeX(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.setModeX()
 	r.dac(5, 63, 0, 0)
@@ -112,6 +114,7 @@ func TestModeX(t *testing.T) {
 }
 
 func TestMode12hPlanar(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.setMode(mode12)
 	r.dac(4, 63, 0, 0)    // attribute 4 → DAC 4
@@ -151,6 +154,7 @@ func TestMode12hPlanar(t *testing.T) {
 }
 
 func TestMode04CGA(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.setMode(mode04)
 	r.dac(0x13, 63, 0, 0)
@@ -177,6 +181,7 @@ func TestMode04CGA(t *testing.T) {
 }
 
 func TestMode06CGA(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.setMode(mode06)
 	r.dac(0x17, 63, 63, 63)
@@ -197,6 +202,7 @@ func TestMode06CGA(t *testing.T) {
 }
 
 func TestPanningAndSplitScreen(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.setMode(mode13)
 	r.dac(1, 63, 0, 0)
@@ -219,6 +225,7 @@ func TestPanningAndSplitScreen(t *testing.T) {
 }
 
 func TestBlankScreen(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.setMode(mode13)
 	r.dac(1, 63, 0, 0)

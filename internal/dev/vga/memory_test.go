@@ -30,6 +30,7 @@ func (r *rig) planes(addr uint32) [4]uint8 {
 }
 
 func TestWriteModes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		// Graphics controller registers 0 (set/reset), 1 (enable
@@ -80,6 +81,7 @@ func TestWriteModes(t *testing.T) {
 }
 
 func TestReadModes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                  string
 		mode, mapSel, cc, dcc uint8
@@ -110,6 +112,7 @@ func TestReadModes(t *testing.T) {
 // TestLatchCopy moves a block with write mode 1, as a guest scrolls a
 // planar screen: one read fills the latches, one write stores all four.
 func TestLatchCopy(t *testing.T) {
+	t.Parallel()
 	r := planarRig(t)
 	r.gc(5, 1)
 	for i := uint32(0); i < 4; i++ {
@@ -122,6 +125,7 @@ func TestLatchCopy(t *testing.T) {
 }
 
 func TestAddressing(t *testing.T) {
+	t.Parallel()
 	t.Run("chain-4 picks the plane by the low address bits", func(t *testing.T) {
 		r := newRig(t)
 		r.setMode(mode13)

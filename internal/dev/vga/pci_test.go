@@ -7,6 +7,7 @@ import (
 )
 
 func TestPCI(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	f := r.v.PCI()
 	if f != r.v.PCI() {

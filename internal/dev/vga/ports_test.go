@@ -3,6 +3,7 @@ package vga_test
 import "testing"
 
 func TestInputStatus1(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.out(0x3C2, 0x67)
 	tests := []struct {
@@ -43,6 +44,7 @@ func TestInputStatus1(t *testing.T) {
 }
 
 func TestAttributeFlipFlop(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.in(0x3DA)
 	r.out(0x3C0, 0x31) // index 0x11 with the palette source bit
@@ -79,6 +81,7 @@ func TestAttributeFlipFlop(t *testing.T) {
 }
 
 func TestDAC(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.out(0x3C8, 5)
 	for _, c := range []uint8{10, 20, 30, 40, 50, 0xFF} {
@@ -112,6 +115,7 @@ func TestDAC(t *testing.T) {
 }
 
 func TestRegisterFiles(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.out(0x3C2, 0x67)
 	if got := r.in(0x3CC); got != 0x67 {
@@ -169,6 +173,7 @@ func TestRegisterFiles(t *testing.T) {
 }
 
 func TestReset(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.setMode(mode13)
 	r.poke(0xA0000, 9)

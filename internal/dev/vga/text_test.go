@@ -43,6 +43,7 @@ func (r *rig) setCursor(pos uint16) {
 }
 
 func TestTextRendersFontFromPlane2(t *testing.T) {
+	t.Parallel()
 	r := textRig(t)
 	r.putChar(2, 3, 'A', 0x1E)
 	r.putChar(2, 5, 0xC4, 0x07)
@@ -102,6 +103,7 @@ func TestTextRendersFontFromPlane2(t *testing.T) {
 }
 
 func TestTextDirtyTracking(t *testing.T) {
+	t.Parallel()
 	r := textRig(t)
 	r.putChar(0, 0, 'A', 0x07)
 	r.putChar(24, 79, ' ', 0x07) // a cell where the cursor shows
@@ -160,6 +162,7 @@ func TestTextDirtyTracking(t *testing.T) {
 }
 
 func TestTextBlinkAttribute(t *testing.T) {
+	t.Parallel()
 	r := textRig(t)
 	r.putChar(0, 0, 'A', 0x9E)
 	_, text := r.render()
@@ -174,6 +177,7 @@ func TestTextBlinkAttribute(t *testing.T) {
 }
 
 func TestTextGeometry(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		tweak      func(r *rig)
@@ -209,6 +213,7 @@ func TestTextGeometry(t *testing.T) {
 }
 
 func TestTextScrollsWithStartAddress(t *testing.T) {
+	t.Parallel()
 	r := textRig(t)
 	r.putChar(1, 0, 'A', 0x07)
 	_, text := r.render()

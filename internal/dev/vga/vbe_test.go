@@ -36,6 +36,7 @@ func (r *rig) vbeMode(w, h, bpp, flags uint16) {
 }
 
 func TestDispiID(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	if got := r.readDispi(dispiID); got != 0xB0C5 {
 		t.Errorf("ID at reset = %04X, want B0C5", got)
@@ -68,6 +69,7 @@ func TestDispiID(t *testing.T) {
 }
 
 func TestDispiGetCaps(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.dispi(dispiXRes, 800)
 	r.dispi(dispiEnable, getCaps)
@@ -86,6 +88,7 @@ func TestDispiGetCaps(t *testing.T) {
 }
 
 func TestVBE32(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.setMode(mode03)
 	r.render()
@@ -168,6 +171,7 @@ func TestVBE32(t *testing.T) {
 }
 
 func TestVBENoClear(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	binary.LittleEndian.PutUint32(r.lfb.mem[0:], 0x00FFFFFF)
 	r.vbeMode(640, 480, 32, lfbOn|noClear)
@@ -178,6 +182,7 @@ func TestVBENoClear(t *testing.T) {
 }
 
 func TestVBEDepths(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		bpp   uint16
@@ -217,6 +222,7 @@ func TestVBEDepths(t *testing.T) {
 }
 
 func TestVBEVirtualWidth(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.vbeMode(640, 480, 8, lfbOn)
 	r.dac(1, 63, 0, 0)
@@ -239,6 +245,7 @@ func TestVBEVirtualWidth(t *testing.T) {
 // TestVBEPlanar sets an 800x600 16-colour mode as SeaBIOS does: a VGA
 // planar mode first, then the dispi registers with a depth of 4.
 func TestVBEPlanar(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.setMode(mode12)
 	r.vbeMode(800, 600, 4, lfbOn)

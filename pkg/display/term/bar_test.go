@@ -23,6 +23,7 @@ func typeLine(fx *fixture, s string) {
 }
 
 func TestBarQuit(t *testing.T) {
+	t.Parallel()
 	quits := 0
 	fx := newFixture(t, 80, 25, &term.Options{Quit: func() { quits++ }})
 	fx.sink.Redraw()
@@ -41,6 +42,7 @@ func TestBarQuit(t *testing.T) {
 }
 
 func TestBarCommands(t *testing.T) {
+	t.Parallel()
 	pauses, saves := 0, 0
 	var shot string
 	fx := newFixture(t, 100, 25, &term.Options{
@@ -125,6 +127,7 @@ func TestBarCommands(t *testing.T) {
 
 // Without a Screenshot callback the sink writes the frame it shows.
 func TestScreenshotFallback(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 64, 17, nil)
 	fx.hub.Publish(frameOf(64, 32, func(x, y int) (byte, byte, byte) { return byte(x), byte(y), 7 }), nil, nil)
 	fx.sink.Redraw()
@@ -148,6 +151,7 @@ func TestScreenshotFallback(t *testing.T) {
 // character ] with Ctrl; the escape key works all the same, and a
 // configured escape key replaces Ctrl-].
 func TestEscapeKeyForms(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		esc  tcell.Key

@@ -14,6 +14,7 @@ import (
 // Messages show on the status line and stay in the history the command
 // bar's m shows over the picture until a key closes it.
 func TestMessages(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 80, 10, nil)
 	fx.hub.Publish(frameOf(64, 32, func(x, y int) (byte, byte, byte) { return 0, 0, 255 }), nil, nil)
 	fx.sink.Redraw()
@@ -41,6 +42,7 @@ func TestMessages(t *testing.T) {
 // At 1:1 the arrows of the command bar pan over a picture larger than the
 // terminal, and the status line says where the view is.
 func TestOneToOnePan(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 64, 17, nil)
 	fx.hub.Publish(frameOf(256, 128, func(x, y int) (byte, byte, byte) {
 		if x >= 128 {
@@ -70,6 +72,7 @@ func TestOneToOnePan(t *testing.T) {
 
 // A text screen taller than the terminal says which rows it shows.
 func TestTextCropIndicator(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 80, 24, nil)
 	ts := textScreen(80, 25)
 	ts.CursorX, ts.CursorY, ts.CursorVisible = 0, 24, true
@@ -83,6 +86,7 @@ func TestTextCropIndicator(t *testing.T) {
 // The status line says what a booting guest is doing, and shows no speed
 // while paused.
 func TestStatusPhase(t *testing.T) {
+	t.Parallel()
 	st := term.Status{Image: "x.img", Phase: "BIOS", MIPS: 42}
 	fx := newFixture(t, 120, 10, &term.Options{Status: func() term.Status { return st }})
 	fx.hub.Publish(frameOf(64, 32, func(x, y int) (byte, byte, byte) { return 0, 0, 255 }), nil, nil)
@@ -100,6 +104,7 @@ func TestStatusPhase(t *testing.T) {
 // Bracketed paste: the text is typed into the guest (Enter as Enter), and
 // the escape key inside it is not the command bar's.
 func TestBracketedPaste(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 80, 10, nil)
 	fx.hub.Publish(frameOf(64, 32, func(x, y int) (byte, byte, byte) { return 0, 0, 255 }), nil, nil)
 	fx.sink.Redraw()

@@ -13,6 +13,7 @@ import (
 // of the middle of the cell's pixels on the 64×32 screen, with its buttons
 // and wheel.
 func TestMouse(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 32, 9, nil)
 	fx.hub.Publish(frameOf(64, 32, func(x, y int) (byte, byte, byte) { return 0, 0, 0 }), nil, nil)
 	fx.sink.Redraw()
@@ -42,6 +43,7 @@ func TestMouse(t *testing.T) {
 // TestMouseTextMode: in a text mode a terminal cell is a guest character
 // cell (9×16 pixels of a 720×400 screen here), centred in a wider terminal.
 func TestMouseTextMode(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 84, 26, nil)
 	ts := &display.TextScreen{Cols: 80, Rows: 25, Cells: make([]display.Cell, 80*25), Palette: vgaPalette}
 	fx.hub.Publish(frameOf(720, 400, func(x, y int) (byte, byte, byte) { return 0, 0, 0 }), nil, ts)

@@ -13,6 +13,7 @@ import (
 // A 64×32 frame on a 64×17 terminal is shown 1:1: each cell is the ▀ glyph
 // with the upper pixel as foreground and the lower as background.
 func TestHalfBlocks(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 64, 17, nil)
 	fx.hub.Publish(frameOf(64, 32, func(x, y int) (byte, byte, byte) {
 		switch {
@@ -46,6 +47,7 @@ func TestHalfBlocks(t *testing.T) {
 
 // Scaled to fit, the picture keeps its aspect ratio and is centred.
 func TestFitCentres(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 100, 17, nil)
 	fx.hub.Publish(frameOf(64, 32, func(x, y int) (byte, byte, byte) { return 255, 255, 255 }), nil, nil)
 	fx.sink.Redraw()
@@ -63,6 +65,7 @@ func TestFitCentres(t *testing.T) {
 // one-pixel black and white checkerboard halved is grey, where picking the
 // nearest pixel would give black or white.
 func TestAreaAveraging(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 32, 9, nil)
 	fx.hub.Publish(frameOf(64, 32, func(x, y int) (byte, byte, byte) {
 		if (x+y)%2 == 0 {
@@ -81,6 +84,7 @@ func TestAreaAveraging(t *testing.T) {
 
 // A second frame repaints only the cells whose pixels changed.
 func TestRedrawsOnlyChangedCells(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 64, 17, nil)
 	f := frameOf(64, 32, func(x, y int) (byte, byte, byte) { return byte(x * 4), byte(y * 8), 100 })
 	fx.hub.Publish(f, nil, nil)
@@ -113,6 +117,7 @@ func TestRedrawsOnlyChangedCells(t *testing.T) {
 
 // Without truecolor the sink picks from the 256-colour palette itself.
 func TestColorFallback(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 64, 17, &term.Options{Colors: 256})
 	fx.hub.Publish(frameOf(64, 32, func(x, y int) (byte, byte, byte) {
 		if y < 16 {
@@ -132,6 +137,7 @@ func TestColorFallback(t *testing.T) {
 // The escape key, then z, switches to one guest pixel a half cell from the
 // top-left corner, cropped.
 func TestOneToOne(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 64, 17, nil)
 	fx.hub.Publish(frameOf(128, 64, func(x, y int) (byte, byte, byte) {
 		if x == 0 && y == 0 {
@@ -155,6 +161,7 @@ func TestOneToOne(t *testing.T) {
 
 // A resize lays the picture out again at once.
 func TestResize(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 64, 17, nil)
 	fx.hub.Publish(frameOf(64, 32, func(x, y int) (byte, byte, byte) { return 255, 255, 255 }), nil, nil)
 	fx.sink.Redraw()
@@ -192,6 +199,7 @@ func put(ts *display.TextScreen, x, y int, s string, attr uint8) {
 
 // A text mode shows as characters in the VGA colours, with the cursor.
 func TestTextMode(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 82, 27, nil)
 	ts := textScreen(80, 25)
 	put(ts, 0, 0, "C:\\>dir", 0x07)
@@ -243,6 +251,7 @@ func TestTextMode(t *testing.T) {
 // On a terminal shorter than the guest's text screen the rows scroll to keep
 // the cursor (a DOS prompt on the last row) in view.
 func TestTextModeSmallTerminal(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 80, 24, nil)
 	ts := textScreen(80, 25)
 	put(ts, 0, 24, "C:\\>", 0x07)

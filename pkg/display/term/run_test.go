@@ -16,6 +16,7 @@ import (
 // Run shows what the hub publishes, passes keys on and ends when the user
 // quits from the command bar.
 func TestRunQuit(t *testing.T) {
+	t.Parallel()
 	var quits atomic.Int32
 	fx := newFixture(t, 82, 27, &term.Options{Quit: func() { quits.Add(1) }})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -46,6 +47,7 @@ func TestRunQuit(t *testing.T) {
 }
 
 func TestRunEndsWithContext(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t, 80, 25, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -65,6 +67,7 @@ func TestRunEndsWithContext(t *testing.T) {
 
 // A panic inside the sink gives the terminal back before it goes on.
 func TestRunRestoresTerminalOnPanic(t *testing.T) {
+	t.Parallel()
 	scr := tcell.NewSimulationScreen("UTF-8")
 	h := display.NewHub()
 	h.Publish(display.NewFrame(64, 32), nil, nil)
@@ -83,6 +86,7 @@ func TestRunRestoresTerminalOnPanic(t *testing.T) {
 }
 
 func TestNewNeedsHubAndInput(t *testing.T) {
+	t.Parallel()
 	if _, err := term.New(term.Options{Screen: tcell.NewSimulationScreen("")}); err == nil {
 		t.Error("New without Hub and Input succeeded")
 	}
