@@ -321,12 +321,9 @@ func checkCapture(t *testing.T, path string) {
 	if frames < 2*bigSize/1460 || toGuest < 1400 || fromGuest < 1400 {
 		t.Fatalf("capture: %d frames, largest TCP payload %d to the guest and %d from it", frames, toGuest, fromGuest)
 	}
-	// tcpdump itself, where it is installed (the reader above is the check).
-	if tcpdump, err := exec.LookPath("tcpdump"); err == nil {
-		if out, err := exec.Command(tcpdump, "-nr", path, "-c", "5").CombinedOutput(); err != nil {
-			t.Errorf("tcpdump cannot read the capture: %v\n%s", err, out)
-		}
-	} else {
-		t.Log("tcpdump is not installed: the capture was read with pcapgo only")
+	// tcpdump itself reads it too (make setup-test installs it).
+	tcpdump := testenv.Tool(t, "tcpdump")
+	if out, err := exec.Command(tcpdump, "-nr", path, "-c", "5").CombinedOutput(); err != nil {
+		t.Errorf("tcpdump cannot read the capture: %v\n%s", err, out)
 	}
 }

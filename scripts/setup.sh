@@ -57,7 +57,7 @@ pkgs=()
 [ -f /usr/share/seabios/bios-256k.bin ] && [ -f /usr/share/seabios/vgabios-stdvga.bin ] || pkgs+=(seabios)
 if [ $want_tests = 1 ]; then
 	# tool:package pairs the end-to-end tests drive.
-	for tp in tmux:tmux gvnccapture:gvncviewer vncsnapshot:vncsnapshot vncviewer:tigervnc-viewer \
+	for tp in tmux:tmux tcpdump:tcpdump gvnccapture:gvncviewer vncsnapshot:vncsnapshot vncviewer:tigervnc-viewer \
 		Xvfb:xvfb xdotool:xdotool chromium:chromium; do
 		command -v "${tp%%:*}" >/dev/null || pkgs+=("${tp#*:}")
 	done
