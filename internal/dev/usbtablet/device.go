@@ -40,6 +40,7 @@ func (t *Tablet) Reset() {
 	t.s.Standard.Reset()
 	t.s.Protocol, t.s.Idle = ProtocolReport, 0
 	t.s.Polled, t.s.Pending, t.s.Wheel = false, false, 0
+	t.s.Held = nil
 }
 
 // Address returns the device's address (usb.Device).
@@ -65,6 +66,18 @@ func (t *Tablet) Set(x, y int, buttons uint8, dz int) {
 	nb := buttons & 0x1F
 	if nx == s.X && ny == s.Y && nb == s.Buttons && dz == 0 {
 		return
+	}
+	if nb != s.Buttons {
+		// A button changes. The host must see the state before it (if it
+		// has not yet: a click shorter than its polling would never show)
+		// and the pointer where the change happens before the change (a
+		// guest may act on a press where its arrow was).
+		if s.Pending {
+			s.hold(Held{s.X, s.Y, s.Buttons})
+		}
+		if nx != s.X || ny != s.Y {
+			s.hold(Held{nx, ny, s.Buttons})
+		}
 	}
 	s.X, s.Y, s.Buttons = nx, ny, nb
 	// HID's wheel counts away from the user; keep a notch count the size
@@ -100,6 +113,15 @@ func (t *Tablet) Transact(pid usb.PID, ep uint8, data []byte) (int, usb.Handshak
 		t.s.Polled = true
 		if !t.s.Pending {
 			return 0, usb.NAK
+		}
+		if len(t.s.Held) > 0 {
+			h := t.s.Held[0]
+			t.s.Held = t.s.Held[1:]
+			var r [ReportSize]byte
+			b := append(r[:0], h.Buttons, 0, 0, 0, 0, 0)
+			binary.LittleEndian.PutUint16(b[1:], h.X)
+			binary.LittleEndian.PutUint16(b[3:], h.Y)
+			return copy(data, b), usb.ACK
 		}
 		w := int8(max(-127, min(127, t.s.Wheel)))
 		t.s.Wheel -= int32(w)
@@ -177,5 +199,13 @@ func (t *Tablet) StatusDone(s usb.Setup) {
 	t.s.Standard.StatusDone(s)
 	if !t.s.Standard.Configured() {
 		t.s.Polled = false
+	}
+}
+
+// hold queues a report for the next polls, the oldest dropped past maxHeld.
+func (s *State) hold(h Held) {
+	s.Held = append(s.Held, h)
+	if len(s.Held) > maxHeld {
+		s.Held = s.Held[1:]
 	}
 }

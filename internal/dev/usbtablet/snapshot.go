@@ -8,7 +8,7 @@ import (
 // StateKind and StateVersion name the tablet's State (bus.Stateful).
 const (
 	StateKind    = "usbtablet"
-	StateVersion = 1
+	StateVersion = 2
 )
 
 // State is the tablet's whole state.
@@ -26,10 +26,24 @@ type State struct {
 	Wheel   int32
 	// Pending says the next poll of the interrupt endpoint gets a report.
 	Pending bool
+	// Held are reports of button changes the host has not polled yet, in
+	// order, before the one of X, Y and Buttons: a click shorter than the
+	// polling interval still reaches the guest as a press and a release.
+	Held []Held
 	// Polled says the host has polled the interrupt endpoint since it
 	// configured the device.
 	Polled bool
 }
+
+// Held is a report waiting for a poll: the pointer and buttons it tells.
+type Held struct {
+	X, Y    uint16
+	Buttons uint8
+}
+
+// maxHeld bounds the reports held back: a guest that polls no more keeps
+// only the latest button changes.
+const maxHeld = 16
 
 // Compile-time check of the snapshot contract.
 var _ bus.Stateful = (*Tablet)(nil)
@@ -41,6 +55,7 @@ func (t *Tablet) StateKind() (string, int) { return StateKind, StateVersion }
 func (t *Tablet) SaveState() any {
 	s := t.s
 	s.Pipe.Data = append([]byte(nil), t.s.Pipe.Data...)
+	s.Held = append([]Held(nil), t.s.Held...)
 	return &s
 }
 
@@ -53,6 +68,10 @@ func (t *Tablet) LoadState(state any) error {
 	}
 	t.s = *s
 	t.s.Pipe.Data = append([]byte(nil), s.Pipe.Data...)
+	t.s.Held = append([]Held(nil), s.Held...)
+	if len(t.s.Held) > maxHeld {
+		t.s.Held = t.s.Held[len(t.s.Held)-maxHeld:]
+	}
 	if t.s.Pipe.Pos > len(t.s.Pipe.Data) || t.s.Pipe.Pos < 0 {
 		t.s.Pipe.Reset()
 	}

@@ -97,8 +97,18 @@ func TestReports(t *testing.T) {
 		{100, 200, 0, -3, []byte{0, 100, 0, 200, 0, 3}},
 	} {
 		tab.Set(c.x, c.y, c.buttons, c.dz)
-		if r, h := poll(tab); h != usb.ACK || !bytes.Equal(r, c.want) {
-			t.Errorf("Set(%d, %d, %d, %d): report % x %v, want % x", c.x, c.y, c.buttons, c.dz, r, h, c.want)
+		// A move and a button change come as two reports (the move
+		// first): the last one tells the state.
+		var last []byte
+		for i := 0; i < 3; i++ {
+			r, h := poll(tab)
+			if h != usb.ACK {
+				break
+			}
+			last = r
+		}
+		if !bytes.Equal(last, c.want) {
+			t.Errorf("Set(%d, %d, %d, %d): last report % x, want % x", c.x, c.y, c.buttons, c.dz, last, c.want)
 		}
 	}
 	// Wheel turns beyond a report's range spread over several reports.
@@ -189,5 +199,41 @@ func TestWake(t *testing.T) {
 	tab.Set(5, 5, 0, 0)
 	if woke != 1 {
 		t.Errorf("woke the host %d times, want 1", woke)
+	}
+}
+
+// A click shorter than the host's polling interval still reaches it as a
+// press and a release.
+func TestQuickClickIsReported(t *testing.T) {
+	t.Parallel()
+	tab := configured(t)
+	tab.Set(100, 200, 1, 0)
+	tab.Set(100, 200, 0, 0) // released before the host polled
+	var got []uint8
+	for i := 0; i < 3; i++ {
+		b, hs := poll(tab)
+		if hs != usb.ACK {
+			break
+		}
+		got = append(got, b[0])
+	}
+	// The move to 100, 200, the press there, the release.
+	if len(got) != 3 || got[0] != 0 || got[1] != 1 || got[2] != 0 {
+		t.Fatalf("reports' buttons %v, want a move, a press, a release", got)
+	}
+}
+
+// A press somewhere else is reported as a move there, then the press.
+func TestPressMovesFirst(t *testing.T) {
+	t.Parallel()
+	tab := configured(t)
+	tab.Set(10, 20, 0, 0)
+	poll(tab)
+	tab.Set(300, 400, 1, 0)
+	a, ha := poll(tab)
+	b, hb := poll(tab)
+	if ha != usb.ACK || hb != usb.ACK || a[0] != 0 || b[0] != 1 ||
+		a[1] != b[1] || a[2] != b[2] || a[3] != b[3] || a[4] != b[4] {
+		t.Fatalf("reports % x then % x, want the move then the press at the same place", a, b)
 	}
 }

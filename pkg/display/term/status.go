@@ -46,7 +46,8 @@ func (s *Sink) statusText() string {
 		st = s.o.Status()
 	}
 	if s.stat.msg != "" && time.Now().Before(s.stat.msgUntil) {
-		return " " + s.stat.msg
+		// A message, and the way to the menu, which never leaves the line.
+		return " " + s.stat.msg + " │ " + keyName(s.o.EscapeKey) + " menu"
 	}
 	s.stat.msg = ""
 	res := st.Resolution

@@ -365,8 +365,7 @@ func TestBrowserKolibri(t *testing.T) {
 	waitCanvas(t, ctx, "#screen", "the menu the Win key opens", 15*time.Second, func(img *image.RGBA) bool {
 		return changedBox(desk, img).Overlaps(menuArea)
 	})
-	chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape))
-	desk = waitCanvas(t, ctx, "#screen", "the desktop after Esc", 15*time.Second, k.isDesktop)
+	desk = closeWithEsc(t, ctx, k)
 
 	// A click: the pointer to the Menu button at the bottom left (a few
 	// sweeps from the middle, as a hand would) and a click on it. The
@@ -399,9 +398,8 @@ func TestBrowserKolibri(t *testing.T) {
 	waitCanvas(t, ctx, "#screen", "the menu the click opens", 15*time.Second, func(img *image.RGBA) bool {
 		return changedBox(desk, img).Overlaps(menuArea)
 	})
-	chromedp.Do(ctx, chromedp.Focus(chromedp.CSS("#screen")), chromedp.KeyEvent(kb.Escape))
 	// The desktop again, for the tests after this one.
-	waitCanvas(t, ctx, "#screen", "the desktop after Esc", 15*time.Second, k.isDesktop)
+	closeWithEsc(t, ctx, k)
 
 	errs, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.do86.errors`))
 	if len(errs) > 0 {
@@ -412,4 +410,22 @@ func TestBrowserKolibri(t *testing.T) {
 	for _, c := range st.Clients {
 		t.Logf("viewer %d (%s): %d frames, %d bytes, %d keyframes, %d dropped", c.ID, c.Kind, c.Frames, c.Bytes, c.Keyframes, c.Dropped)
 	}
+}
+
+// closeWithEsc presses Esc until KolibriOS shows its desktop again: a menu
+// just drawn may not have the keyboard focus yet, and its first Esc then
+// goes to the desktop (as it would under a hand that quick).
+func closeWithEsc(t *testing.T, ctx context.Context, k *kolibriRig) *image.RGBA {
+	t.Helper()
+	for i := 0; i < 3; i++ {
+		chromedp.Do(ctx, chromedp.Focus(chromedp.CSS("#screen")), chromedp.KeyEvent(kb.Escape))
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			if img := canvasImage(t, ctx, "#screen"); img != nil && k.isDesktop(img) {
+				return img
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+	}
+	return waitCanvas(t, ctx, "#screen", "the desktop after Esc", 5*time.Second, k.isDesktop)
 }
