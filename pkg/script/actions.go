@@ -51,10 +51,20 @@ type Sleep struct{ Duration time.Duration }
 func (a Sleep) Run(ctx context.Context, s *Session) error { return s.Sleep(ctx, a.Duration) }
 
 // Type is "type TEXT".
-type Type struct{ Text string }
+type Type struct {
+	Text string
+	// Delay, when not 0, is the time between two characters (delay=):
+	// some guests (KolibriOS's console) take keys only so fast.
+	Delay time.Duration
+}
 
-// Run types (Session.Type).
-func (a Type) Run(_ context.Context, s *Session) error { return s.Type(a.Text) }
+// Run types (Session.Type, Session.TypeSlowly).
+func (a Type) Run(ctx context.Context, s *Session) error {
+	if a.Delay > 0 {
+		return s.TypeSlowly(ctx, a.Text, a.Delay)
+	}
+	return s.Type(a.Text)
+}
 
 // Key is "key COMBO...": Names as written, Codes as parsed.
 type Key struct {

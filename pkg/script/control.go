@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"regexp"
+	"time"
 
 	"github.com/do86/do86/pkg/input"
 )
@@ -20,6 +21,30 @@ func (s *Session) Type(text string) error {
 		return err
 	}
 	return input.TypeString(s.m, text)
+}
+
+// TypeSlowly types text a character at a time, each delay after the guest
+// took the one before (the machine has handed it to the keyboard).
+func (s *Session) TypeSlowly(ctx context.Context, text string, delay time.Duration) error {
+	if err := s.running(); err != nil {
+		return err
+	}
+	for _, r := range text {
+		if err := input.TypeString(s.m, string(r)); err != nil {
+			return err
+		}
+		if err := s.m.Exec(ctx, func() {}); err != nil {
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // Key presses each combination in turn, as input.ParseCombo reads it

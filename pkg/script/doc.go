@@ -61,7 +61,7 @@
 //	    The guest turns the machine off.
 //	sleep DURATION
 //	    Let the guest run for DURATION.
-//	type TEXT
+//	type TEXT [delay=D]   (D between characters)
 //	    Type TEXT on a US keyboard: \n is Enter, \t Tab, \b Backspace,
 //	    \x1b Esc; Shift is held for the characters that need it.
 //	key COMBO...

@@ -174,9 +174,18 @@ func (p *parser) line(line string) (*Step, error) {
 		}
 	case "type", "send":
 		var s string
+		var delay time.Duration
+		if cmd == "type" {
+			if v, ok := a.opt("delay"); ok {
+				if delay, err = time.ParseDuration(v); err != nil || delay < 0 || delay > time.Minute {
+					return nil, fmt.Errorf("type: delay=%q is not a duration such as 100ms", v)
+				}
+			}
+		}
 		if s, err = a.one("TEXT (quote text with spaces)"); err == nil {
 			if cmd == "type" {
-				st.Action, err = Type{s}, checkTypable(s)
+				st.Action, err = Type{s, delay}, checkTypable(s)
+				st.Timeout += delay * time.Duration(len(s))
 			} else {
 				st.Action = Send{s}
 			}

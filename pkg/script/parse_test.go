@@ -164,6 +164,8 @@ func TestParseErrors(t *testing.T) {
 		{"type a b", `t.do86:1: type: unexpected "b" (quote an argument with spaces)`},
 		{"type", "t.do86:1: type: TEXT (quote text with spaces) is missing"},
 		{"type 'é'", `t.do86:1: type: no key of a US keyboard types 'é'`},
+		{"type abc delay=slow", `t.do86:1: type: delay="slow" is not a duration`},
+		{"send abc delay=1s", "t.do86:1: send: unknown option delay="},
 		{"key ctrl+flub", `t.do86:1: key ctrl+flub: unknown key "flub"`},
 		{"key", "t.do86:1: key: COMBO is missing"},
 		{"wait text x timeout=soon", "t.do86:1: timeout=soon: want a duration"},
