@@ -57,6 +57,21 @@ type Timer interface {
 // NoDeadline is what Timer.Tick returns when nothing is scheduled.
 const NoDeadline = 1e9
 
+// Waker is a Clock that takes note of a device's new deadline between timer
+// runs. The machine runs due timers when the guest reads a port, so a guest
+// polling for a completion (a status register, or a timer port in a delay
+// loop) sees it as soon as it is due, not at the end of the core's slice.
+type Waker interface {
+	Due(at float64)
+}
+
+// Due tells c, when it is a Waker, that a device needs Tick at time at.
+func Due(c Clock, at float64) {
+	if w, ok := c.(Waker); ok {
+		w.Due(at)
+	}
+}
+
 // Resetter is implemented by devices that return to their power-on state on a
 // machine reset.
 type Resetter interface {

@@ -9,6 +9,16 @@ type Clock struct {
 	base    float64   // guest ms at start
 	start   time.Time // host time when last resumed
 	running bool
+	// next is when a device timer is next due (guest ms): the machine's
+	// last timer run found it, devices lower it (Due).
+	next float64
+}
+
+// Due lowers the time the next device timer is due to at (bus.Waker).
+func (c *Clock) Due(at float64) {
+	if at < c.next {
+		c.next = at
+	}
 }
 
 // NewClock returns a stopped clock at 0.

@@ -95,23 +95,7 @@ func ferrSector(t *testing.T) []byte {
 		a.Pop(AX)
 		a.Iret()
 
-		// hex prints AX as four hex digits on COM1.
-		a.Label("hex")
-		a.Mov(DX, Imm(0x3F8))
-		a.Mov(CX, Imm(4))
-		a.Label(".digit")
-		a.Rol(AX, Imm(4))
-		a.Push(AX)
-		a.And(AL, Imm(0x0F))
-		a.Add(AL, Imm('0'))
-		a.Cmp(AL, Imm('9'+1))
-		a.Jb(".out")
-		a.Add(AL, Imm(7))
-		a.Label(".out")
-		a.Out(DX, AL)
-		a.Pop(AX)
-		a.Loop(".digit")
-		a.Ret()
+		hexRoutine(a)
 
 		a.Label("cw")
 		a.DW(0)
@@ -126,6 +110,27 @@ func ferrSector(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return p.Code
+}
+
+// hexRoutine assembles "hex", a routine that prints AX as four hex digits
+// on COM1 (it uses CX and DX).
+func hexRoutine(a *Asm) {
+	a.Label("hex")
+	a.Mov(DX, Imm(0x3F8))
+	a.Mov(CX, Imm(4))
+	a.Label(".digit")
+	a.Rol(AX, Imm(4))
+	a.Push(AX)
+	a.And(AL, Imm(0x0F))
+	a.Add(AL, Imm('0'))
+	a.Cmp(AL, Imm('9'+1))
+	a.Jb(".out")
+	a.Add(AL, Imm(7))
+	a.Label(".out")
+	a.Out(DX, AL)
+	a.Pop(AX)
+	a.Loop(".digit")
+	a.Ret()
 }
 
 // An unmasked x87 exception with CR0.NE clear raises IRQ 13 once, as the

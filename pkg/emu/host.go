@@ -7,9 +7,22 @@ import (
 // The machine is the core's Host: it dispatches the core's calls to the
 // buses and device timers.
 
-// PortRead serves IN.
+// PortRead serves IN. Device timers already due run first: the core runs
+// them only between slices of 100,000 instructions, and a guest that polls
+// a port (a status register, the PM timer or the PIT in a delay loop) for
+// a device's completion would otherwise wait for the slice's end — at a
+// few MIPS, as port-bound loops run, tens of milliseconds for each floppy
+// sector or seek (KolibriOS's floppy driver waits like that). Devices that
+// schedule an event between timer runs say so through the clock (bus.Due).
 func (m *Machine) PortRead(port uint16, size int) uint32 {
 	m.pollFERR()
+	// Every 16th read looks at the clock: a polling guest reads a port a
+	// few times a microsecond, and the clock costs as much as the read.
+	if m.portReads++; m.portReads&15 == 0 {
+		if now := m.clock.Now(); now >= m.clock.next {
+			m.RunTimers(now)
+		}
+	}
 	return m.ports.Read(port, size)
 }
 
@@ -38,7 +51,8 @@ func (m *Machine) MMIOWrite(addr uint32, size int, v uint32) { m.mmio.Write(addr
 // Now is the guest clock.
 func (m *Machine) Now() float64 { return m.clock.Now() }
 
-// RunTimers runs every device timer and returns the earliest deadline.
+// RunTimers runs every device timer and returns the milliseconds until the
+// earliest deadline.
 func (m *Machine) RunTimers(now float64) float64 {
 	m.pollFERR()
 	next := float64(bus.NoDeadline)
@@ -47,6 +61,7 @@ func (m *Machine) RunTimers(now float64) float64 {
 			next = d
 		}
 	}
+	m.clock.next = now + next
 	return next
 }
 

@@ -111,6 +111,7 @@ type Machine struct {
 	bios  []byte
 
 	timers    []bus.Timer
+	portReads uint32 // counts port reads, to look at the timers every 16th
 	resetters []bus.Resetter
 	closers   []io.Closer
 

@@ -1,5 +1,7 @@
 package fdc
 
+import "github.com/do86/do86/internal/bus"
+
 // Command opcodes: the low five bits of a command's first byte, or the
 // whole byte for commands without MT, MFM or SK bits.
 const (
@@ -160,6 +162,7 @@ func (f *FDC) seek(unit int, head, target uint8, recal bool) {
 	u := &f.Units[unit]
 	u.Seeking = true
 	u.SeekDue = f.clock.Now() + seekDelay
+	bus.Due(f.clock, u.SeekDue)
 	u.Target = target
 	u.Recal = recal
 	u.Head = head

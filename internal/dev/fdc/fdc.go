@@ -247,6 +247,7 @@ func (f *FDC) leaveReset() {
 	f.Phase = phaseIdle
 	f.ResetPending = true
 	f.ResetDue = f.clock.Now() + resetDelay
+	bus.Due(f.clock, f.ResetDue)
 }
 
 // raiseInt asserts INT, with an edge even if it was asserted.
@@ -302,6 +303,7 @@ func (f *FDC) Tick(now float64) float64 {
 func (f *FDC) schedule(op int, delay float64) {
 	f.Op = op
 	f.Due = f.clock.Now() + delay
+	bus.Due(f.clock, f.Due)
 }
 
 // Insert puts a diskette holding the image r of size bytes into drive 0 (A:)
