@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/do86/do86/internal/bench"
+	"github.com/do86/do86/pkg/images"
 )
 
 // benchFlags are do86 bench's flags (DESIGN.md lists them).
@@ -39,10 +41,14 @@ func newBenchCmd() *cobra.Command {
 
   loops    guest MIPS on three small programs do86 builds itself (register
            arithmetic, a 1 MiB memory sum-and-copy, port I/O), JIT on and off
-  kolibri  seconds to the KolibriOS desktop: after the first 1024x768 frame,
-           the screen's last change before it stays unchanged for 2 s with
-           the guest mostly halted (at most 2 MIPS); with --kolibri-png, when
-           the screen comes within a mean difference of that picture
+  kolibri  seconds to the KolibriOS desktop: when the screen comes within a
+           mean difference of a reference picture (--kolibri-png, by default
+           kolibri.png in the image dir); with --kolibri-png idle, after the
+           first 1024x768 frame, the screen's last change before it stays
+           unchanged for 2 s with the guest mostly halted (at most 2 MIPS).
+           Also a warm start: the desktop resumed from a snapshot saved once
+           it was up (as run --warm's second run; v86 in Node restores its
+           save_state), timed from process start to the desktop on screen
   linux    seconds to DO86-LINUX-READY on COM1 (linux.iso from the image dir)
   linux-direct  the same, booting linux-vmlinuz and linux-initrd.gz directly
   idle     CPU used by FreeDOS idling at its prompt (freedos722.img)
@@ -65,7 +71,7 @@ table gives do86/v86 ratios.`,
 	fl.BoolVar(&f.vsNode, "vs-v86-node", false, "also run every guest under v86 in Node.js (scripts/v86-node) and print ratios")
 	fl.BoolVar(&f.noJIT, "nojit-column", true, "also run the loops with the JIT off (--jit=false), in a column of its own")
 	fl.StringVar(&f.imageDir, "image-dir", "", "where kolibri.img, linux.iso, linux-vmlinuz, linux-initrd.gz and freedos722.img are (or $DO86_IMAGE_DIR)")
-	fl.StringVar(&f.kolibriPNG, "kolibri-png", "", "KolibriOS is up when the screen is within mean difference TOL of PNG[,TOL] (default TOL 0.5)")
+	fl.StringVar(&f.kolibriPNG, "kolibri-png", "", "KolibriOS is up when the screen is within mean difference TOL of PNG[,TOL] (default TOL 0.5); default: kolibri.png in the image dir if there is one; \"idle\": the idle signal instead")
 	fl.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the first do86 run of each guest to FILE (guest name inserted before the extension)")
 	fl.Float64Var(&f.loopSeconds, "loop-seconds", 2, "how long each loop is timed")
 	fl.DurationVar(&f.timeout, "timeout", 3*time.Minute, "give up on a boot after this long")
@@ -104,7 +110,18 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 	if f.only != "" {
 		o.Only = strings.Split(f.only, ",")
 	}
-	if f.kolibriPNG != "" {
+	if f.kolibriPNG == "" {
+		// The reference picture beside the images, when there is one: the
+		// idle signal is less sure with builds that keep polling a while.
+		dir := f.imageDir
+		if dir == "" {
+			dir = os.Getenv(images.EnvImageDir)
+		}
+		if p := filepath.Join(dir, "kolibri.png"); dir != "" && isFile(p) {
+			f.kolibriPNG = p
+		}
+	}
+	if f.kolibriPNG != "" && f.kolibriPNG != "idle" {
 		o.KolibriPNG = f.kolibriPNG
 		if i := strings.LastIndexByte(f.kolibriPNG, ','); i > 0 {
 			tol, err := strconv.ParseFloat(f.kolibriPNG[i+1:], 64)
@@ -133,4 +150,10 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 		return fail(err)
 	}
 	return nil
+}
+
+// isFile reports whether path is a regular file.
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
 }

@@ -148,8 +148,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		imageDir = os.Getenv(images.EnvImageDir)
 	}
 
-	// Every case, each with its variants, in the order they alternate.
+	// Every case, each with its variants, in the order they alternate;
+	// warm holds the warm starts, whose snapshots are made first.
 	var cases [][]job
+	var warm []job
 	add := func(group string, spec Spec, noJIT bool) {
 		var c []job
 		if spec.Workload != WorkLoop && spec.Workload != WorkIdle {
@@ -213,6 +215,22 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				}
 			}
 			add(g, s, false)
+			// A warm start: the same desktop resumed from a snapshot the
+			// preparation below saves once it is up (run --warm's second run).
+			var c []job
+			for _, e := range []string{EngineDo86, EngineNode} {
+				if e == EngineNode && !o.VsNode {
+					continue
+				}
+				w := s
+				w.Name, w.JIT, w.WarmState = "kolibri warm", true, filepath.Join(tmp, e+"-kolibri.warm")
+				if e == EngineNode {
+					w.ACPI = o.NodeACPI
+				}
+				c = append(c, job{g, e, w})
+			}
+			warm = append(warm, c...)
+			cases = append(cases, c)
 		case GroupLinux:
 			p, ok := imageFile(imageDir, "linux.iso")
 			if !ok {
@@ -246,6 +264,24 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 
+	argv := func(engine string) []string {
+		if engine == EngineDo86 {
+			return o.Child
+		}
+		return []string{o.Node, node.script}
+	}
+	for _, j := range warm {
+		s := j.spec
+		s.WarmSave = true
+		res := spawn(ctx, argv(j.engine), s)
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "bench: preparing %s %s: booted and saved: %s\n", s.Name, j.engine, res.summary())
+		}
+		if !res.OK {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%s %s: no snapshot to start from (%s)", s.Name, j.engine, res.Error))
+		}
+	}
+
 	profiled := map[string]bool{}
 	for r := 1; r <= o.Runs; r++ {
 		for _, c := range cases {
@@ -255,7 +291,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 					rep.summarize()
 					return rep, ctx.Err()
 				}
-				var argv []string
 				s := j.spec
 				if s.CacheDir == freshCache {
 					d, err := os.MkdirTemp(tmp, "cache")
@@ -264,17 +299,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 					}
 					s.CacheDir = d
 				}
-				if j.engine == EngineDo86 {
-					argv = o.Child
-					if o.CPUProfile != "" && s.JIT && !profiled[s.Name] {
-						profiled[s.Name] = true
-						s.CPUProfile = profilePath(o.CPUProfile, s.Name)
-						rep.Notes = append(rep.Notes, "CPU profile of "+s.Name+": "+s.CPUProfile)
-					}
-				} else {
-					argv = []string{o.Node, node.script}
+				if j.engine == EngineDo86 && o.CPUProfile != "" && s.JIT && !profiled[s.Name] {
+					profiled[s.Name] = true
+					s.CPUProfile = profilePath(o.CPUProfile, s.Name)
+					rep.Notes = append(rep.Notes, "CPU profile of "+s.Name+": "+s.CPUProfile)
 				}
-				res := spawn(ctx, argv, s)
+				res := spawn(ctx, argv(j.engine), s)
+				if s.WarmState != "" && res.OK && !res.Resumed {
+					res.OK, res.Error = false, "booted instead of resuming the warm start"
+				}
 				res.Run = r
 				if res.Engine == "" {
 					res.Engine = j.engine

@@ -17,6 +17,7 @@ import (
 	"github.com/do86/do86/internal/core"
 	"github.com/do86/do86/pkg/display"
 	"github.com/do86/do86/pkg/emu"
+	"github.com/do86/do86/pkg/pager"
 )
 
 // processStart approximates when this process started (package
@@ -127,7 +128,7 @@ func runMachine(ctx context.Context, spec Spec, res *Result) error {
 	default:
 		return fmt.Errorf("unknown workload %q", spec.Workload)
 	}
-	m, err := emu.New(cfg)
+	m, err := newMachine(cfg, spec, res)
 	if err != nil {
 		return err
 	}
@@ -164,6 +165,8 @@ func runMachine(ctx context.Context, spec Spec, res *Result) error {
 	res.JITCompileSeconds = jit.CompileTime.Seconds()
 	res.JITMaxCompileMs = float64(jit.MaxCompile) / float64(time.Millisecond)
 	switch {
+	case res.OK && spec.WarmSave:
+		return saveWarm(m, spec.WarmState)
 	case res.OK:
 		return nil
 	case runErr != nil:
@@ -172,6 +175,42 @@ func runMachine(ctx context.Context, spec Spec, res *Result) error {
 		return fmt.Errorf("timeout after %s", spec.timeout())
 	}
 	return fmt.Errorf("stopped: %v", context.Cause(ctx))
+}
+
+// newMachine builds the machine of a measurement: a new one, or for a warm
+// start (Spec.WarmState without WarmSave) one resumed from the snapshot.
+func newMachine(cfg emu.Config, spec Spec, res *Result) (*emu.Machine, error) {
+	if spec.WarmState == "" || spec.WarmSave {
+		return emu.New(cfg)
+	}
+	if spec.Workload != WorkDesktop {
+		return nil, fmt.Errorf("a warm start is measured for desktops only, not %q", spec.Workload)
+	}
+	s, err := pager.OpenReadOnly(spec.WarmState)
+	if err != nil {
+		return nil, fmt.Errorf("warm start: %w", err)
+	}
+	defer s.Close()
+	m, err := emu.Resume(cfg, s, warmSnapshot)
+	if err != nil {
+		return nil, fmt.Errorf("warm start: %w", err)
+	}
+	res.Resumed = true
+	return m, nil
+}
+
+// saveWarm saves m, stopped where its desktop was measured, as the warm
+// start snapshot in the store at path.
+func saveWarm(m *emu.Machine, path string) error {
+	s, err := pager.Open(path)
+	if err != nil {
+		return fmt.Errorf("saving the warm start: %w", err)
+	}
+	if _, err := m.SaveSnapshot(context.Background(), s, warmSnapshot); err != nil {
+		s.Close()
+		return fmt.Errorf("saving the warm start: %w", err)
+	}
+	return s.Close()
 }
 
 // watchStats notes, after every frame, when the machine published a new

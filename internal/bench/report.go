@@ -64,7 +64,8 @@ func metricsFor(workload, name string) []metric {
 	case WorkLoop:
 		return []metric{{name + " loop", "MIPS", true, func(r Result) float64 { return r.MIPS }, ""}}
 	case WorkDesktop, WorkSerial:
-		what := map[string]string{"kolibri": "KolibriOS desktop", "linux": "Linux CD DO86-LINUX-READY"}[name]
+		what := map[string]string{"kolibri": "KolibriOS desktop", "linux": "Linux CD DO86-LINUX-READY",
+			"kolibri warm": "KolibriOS desktop, warm start (resumed snapshot)"}[name]
 		if what == "" {
 			what = name
 		}
@@ -78,15 +79,19 @@ func metricsFor(workload, name string) []metric {
 				return r.IdleCPU * 100
 			}, ""})
 		}
-		return append([]metric{
+		ms := []metric{
 			{what, "s", false, func(r Result) float64 { return r.Seconds }, ""},
 			{"  from process start", "s", false, func(r Result) float64 { return r.Total() }, ""},
 			{"  CPU time of the boot", "s", false, func(r Result) float64 { return r.CPUSeconds }, ""},
-			{"  guest speed over the boot", "MIPS", true, func(r Result) float64 { return r.GuestMIPS }, ""},
-			rss,
-			{"  JIT modules compiled", "", false, func(r Result) float64 { return float64(r.JITModules) }, EngineDo86},
-			{"  JIT compile time", "s", false, func(r Result) float64 { return r.JITCompileSeconds }, EngineDo86},
-		}, idle...)
+		}
+		if !strings.HasSuffix(name, " warm") {
+			// A resumed guest's count starts where the snapshot's did.
+			ms = append(ms, metric{"  guest speed over the boot", "MIPS", true, func(r Result) float64 { return r.GuestMIPS }, ""})
+		}
+		ms = append(ms, rss,
+			metric{"  JIT modules compiled", "", false, func(r Result) float64 { return float64(r.JITModules) }, EngineDo86},
+			metric{"  JIT compile time", "s", false, func(r Result) float64 { return r.JITCompileSeconds }, EngineDo86})
+		return append(ms, idle...)
 	case WorkIdle:
 		return []metric{
 			{"FreeDOS idle CPU", "%", false, func(r Result) float64 { return r.IdleCPU * 100 }, ""},

@@ -75,6 +75,14 @@ type Spec struct {
 	ReferencePNG string  `json:"reference_png,omitempty"`
 	ReferenceRaw string  `json:"reference_raw,omitempty"`
 	Tolerance    float64 `json:"tolerance,omitempty"`
+	// WarmState (WorkDesktop), when set, makes the boot a warm start: the
+	// child resumes the snapshot kept there (do86: a page store holding
+	// one called warmSnapshot; v86: a save_state file) instead of booting,
+	// and a resume that fails is a failed run. With WarmSave the child
+	// instead boots as usual and, once the desktop is up, saves the
+	// snapshot there for later runs.
+	WarmState string `json:"warm_state,omitempty"`
+	WarmSave  bool   `json:"warm_save,omitempty"`
 
 	// WorkSerial.
 	Marker string `json:"marker,omitempty"`
@@ -117,6 +125,9 @@ type Result struct {
 	// idled: at the prompt (WorkIdle), in the quiet window (WorkDesktop).
 	IdleCPU float64 `json:"idle_cpu,omitempty"`
 
+	// Resumed says the run started from Spec.WarmState's snapshot.
+	Resumed bool `json:"resumed,omitempty"`
+
 	// The JIT's pipeline in a do86 child, until the machine stopped.
 	JITModules        uint64  `json:"jit_modules,omitempty"`
 	JITDropped        uint64  `json:"jit_dropped,omitempty"`
@@ -146,6 +157,9 @@ const (
 	loopMemoryMiB      = 32
 	bootMemoryMiB      = 128
 )
+
+// warmSnapshot names the snapshot in a do86 child's WarmState store.
+const warmSnapshot = "bench-warm"
 
 // timeout is how long a child may take before it counts as failed.
 func (s Spec) timeout() time.Duration {

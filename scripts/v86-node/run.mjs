@@ -15,6 +15,9 @@
 //            time reported is the screen's last change.
 //            With reference_raw (RGBA bytes of a reference picture), done
 //            instead when the screen is within tolerance of it.
+//            With warm_state (a file), a warm start: the machine resumes that
+//            save_state file; with warm_save too, it boots and saves the
+//            state there once the desktop is up.
 //   serial   done when COM1 output contains marker.
 //   idle     boot until the text screen contains prompt, wait settle_s, then
 //            report the process's CPU use over idle_s (seconds per second).
@@ -65,6 +68,22 @@ function finish(emulator, extra) {
     }
 }
 
+// done ends a desktop measurement; with warm_save it first saves the
+// machine's state as the warm start of later runs.
+async function done(extra) {
+    if(spec.warm_save) {
+        try {
+            emulator.stop();
+            const st = await emulator.save_state();
+            fs.writeFileSync(spec.warm_state, Buffer.from(st));
+        } catch(e) {
+            fail(emulator, "saving the warm start: " + e.message);
+            return;
+        }
+    }
+    finish(emulator, extra);
+}
+
 function fail(emulator, msg) {
     finish(emulator, { ok: false, error: msg });
 }
@@ -87,6 +106,20 @@ if(spec.kernel) {
     options.bzimage = { buffer: buffer(spec.kernel) };
     if(spec.initrd) options.initrd = { buffer: buffer(spec.initrd) };
     options.cmdline = spec.cmdline || "";
+}
+
+// A warm start (warm_state without warm_save) resumes a save_state file.
+if(spec.warm_state && !spec.warm_save) {
+    try {
+        if(spec.workload !== "desktop") {
+            throw new Error("measured for desktops only");
+        }
+        options.initial_state = { buffer: buffer(spec.warm_state) };
+    } catch(e) {
+        fail(null, "warm start: " + e.message);
+        await new Promise(() => {}); // finish exits
+    }
+    result.resumed = true;
 }
 
 const emulator = new V86(options);
@@ -218,7 +251,7 @@ function runDesktop() {
         if(ref) {
             if(ref.length === fb.length && meanDifference(fb, ref) <= spec.tolerance) {
                 clearInterval(timer);
-                finish(emulator, { ok: true, seconds: t - t0 });
+                done({ ok: true, seconds: t - t0 });
             }
             return;
         }
@@ -237,7 +270,7 @@ function runDesktop() {
         }
         if(t - lastChange < spec.quiet_s || t - w.t < spec.quiet_s * 0.9 || mips > spec.idle_mips) return;
         clearInterval(timer);
-        finish(emulator, { ok: true, seconds: lastChange - t0, idle_cpu: (cpu - w.cpu) / (t - w.t) });
+        done({ ok: true, seconds: lastChange - t0, idle_cpu: (cpu - w.cpu) / (t - w.t) });
     }, spec.sample_ms || 100);
 }
 
