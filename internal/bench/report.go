@@ -150,10 +150,23 @@ func Summarize(results []Result) []Row {
 			row.Node, row.NodeNoJIT = pick(EngineNode, true), pick(EngineNode, false)
 			row.Ratio = ratio(row.Do86, row.Node)
 			row.RatioNoJIT = ratio(row.Do86NoJIT, row.NodeNoJIT)
+			if !measured(row.Do86, row.Do86NoJIT, row.Node, row.NodeNoJIT) {
+				continue // e.g. idle CPU when a picture decided the end
+			}
 			rows = append(rows, row)
 		}
 	}
 	return rows
+}
+
+// measured reports whether any of the stats has a value or a failure.
+func measured(stats ...*Stat) bool {
+	for _, s := range stats {
+		if s != nil && (s.N > 0 || s.Failed > 0) {
+			return true
+		}
+	}
+	return false
 }
 
 func stat(vals []float64, failed int) *Stat {

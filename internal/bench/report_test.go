@@ -154,3 +154,25 @@ func TestSummarize(t *testing.T) {
 		}
 	}
 }
+
+// A figure no run measured (idle CPU when a reference picture ended the
+// boots; guest speed of a warm start) gets no row.
+func TestSummarizeLeavesOutUnmeasured(t *testing.T) {
+	var results []bench.Result
+	for _, name := range []string{"kolibri", "kolibri warm"} {
+		for _, e := range []string{bench.EngineDo86, bench.EngineNode} {
+			results = append(results, bench.Result{Engine: e, Workload: bench.WorkDesktop, Name: name, JIT: true, OK: true, Seconds: 1, GuestMIPS: 5})
+		}
+	}
+	var metrics []string
+	for _, r := range bench.Summarize(results) {
+		metrics = append(metrics, r.Metric)
+		if strings.Contains(r.Metric, "idling") {
+			t.Errorf("row %q without a measurement", r.Metric)
+		}
+	}
+	got := strings.Join(metrics, "|")
+	if strings.Count(got, "guest speed") != 1 || !strings.Contains(got, "warm start") {
+		t.Errorf("rows: %s", got)
+	}
+}

@@ -32,6 +32,14 @@ const (
 	RegInterruptPin  = 0x3D
 )
 
+// INTx pins, as the Interrupt Pin register numbers them.
+const (
+	INTA = 1
+	INTB = 2
+	INTC = 3
+	INTD = 4
+)
+
 // Command register bits.
 const (
 	CommandIO      = 1 << 0

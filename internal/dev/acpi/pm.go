@@ -38,14 +38,13 @@ const (
 )
 
 const (
-	pmiose       = 1 << 0
-	smbHstEn     = 1 << 0
-	comAEnable   = 1 << 3
-	comBEnable   = 0x90 // CBEN and COM B's range select, as QEMU sets it
-	lptEnable    = 1 << 7
-	pmIOSize     = 64
-	smbusIOSize  = 16
-	interruptPin = 1 // INTA, as on the PIIX4 (the DSDT maps it to the SCI link)
+	pmiose      = 1 << 0
+	smbHstEn    = 1 << 0
+	comAEnable  = 1 << 3
+	comBEnable  = 0x90 // CBEN and COM B's range select, as QEMU sets it
+	lptEnable   = 1 << 7
+	pmIOSize    = 64
+	smbusIOSize = 16
 )
 
 // Options are the board facts the PM function reports and the host's side of
@@ -111,7 +110,7 @@ func (p *PM) Reset() {
 	p.unmap()
 	p.Config = pcicfg.Config{}
 	p.Init(PMVendor, PMDevice, 0x06, 0x80, 0x00, PMRevision)
-	p.Space[pcicfg.RegInterruptPin] = interruptPin
+	p.Space[pcicfg.RegInterruptPin] = pcicfg.INTA // as on the PIIX4 (the DSDT maps it to the SCI link)
 	p.Space[RegPMBA] = 0x01
 	p.Writable[RegPMBA] = 0xC0
 	p.Writable[RegPMBA+1] = 0xFF

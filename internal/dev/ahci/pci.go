@@ -1,7 +1,6 @@
 package ahci
 
 import (
-	"github.com/do86/do86/internal/dev/pci"
 	"github.com/do86/do86/internal/pcicfg"
 )
 
@@ -27,6 +26,6 @@ type pciFunction struct {
 func (f *pciFunction) init() {
 	f.Config = pcicfg.Config{}
 	f.Init(vendorIntel, deviceICH9, classStor, subclassSATA, progIFAHCI, revision)
-	f.Space[pcicfg.RegInterruptPin] = pci.INTA
+	f.Space[pcicfg.RegInterruptPin] = pcicfg.INTA
 	f.SetBAR(barABAR, pcicfg.BAR{Size: ABARSize, Moved: f.c.mapABAR})
 }

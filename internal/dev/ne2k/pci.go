@@ -1,7 +1,6 @@
 package ne2k
 
 import (
-	"github.com/do86/do86/internal/dev/pci"
 	"github.com/do86/do86/internal/pcicfg"
 )
 
@@ -28,7 +27,7 @@ func (f *pciFunction) init() {
 	f.Space[pcicfg.RegSubsysVendor+1] = vendorRealtek >> 8
 	f.Space[pcicfg.RegSubsysID] = deviceRTL8029 & 0xFF
 	f.Space[pcicfg.RegSubsysID+1] = deviceRTL8029 >> 8
-	f.Space[pcicfg.RegInterruptPin] = pci.INTA
+	f.Space[pcicfg.RegInterruptPin] = pcicfg.INTA
 	f.SetBAR(0, pcicfg.BAR{Size: Ports, IO: true, Moved: f.c.mapIO})
 }
 

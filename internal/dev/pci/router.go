@@ -1,13 +1,17 @@
 package pci
 
-import "github.com/do86/do86/internal/bus"
+import (
+	"github.com/do86/do86/internal/bus"
+	"github.com/do86/do86/internal/pcicfg"
+)
 
-// INTx pins, as the Interrupt Pin register (0x3D) numbers them.
+// INTx pins, as the Interrupt Pin register (0x3D) numbers them (pcicfg's,
+// named here too for the board's wiring).
 const (
-	INTA = 1
-	INTB = 2
-	INTC = 3
-	INTD = 4
+	INTA = pcicfg.INTA
+	INTB = pcicfg.INTB
+	INTC = pcicfg.INTC
+	INTD = pcicfg.INTD
 )
 
 // Swizzle returns the PIRQ (0–3 for PIRQA–PIRQD) that pin (INTA–INTD) of a

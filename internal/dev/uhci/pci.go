@@ -15,7 +15,6 @@ const (
 	progIFUHCI    = 0x00
 	revision      = 0x01
 	barIO         = 4
-	pinINTD       = 4
 	intxDisable   = pcicfg.CommandIntxOff
 	regSBRN       = 0x60 // serial bus release number
 	sbrnUSB10     = 0x10 // USB 1.0
@@ -46,7 +45,7 @@ type pciFunction struct {
 func (f *pciFunction) init() {
 	f.Config = pcicfg.Config{}
 	f.Init(vendorIntel, devicePIIX3, classSerial, subclassUSB, progIFUHCI, revision)
-	f.Space[pcicfg.RegInterruptPin] = pinINTD
+	f.Space[pcicfg.RegInterruptPin] = pcicfg.INTD
 	f.Space[regSBRN] = sbrnUSB10
 	binary.LittleEndian.PutUint16(f.Space[regLEGSUP:], legsupDefault)
 	f.SetBAR(barIO, pcicfg.BAR{Size: IOSize, IO: true, Moved: f.c.moveIO})
