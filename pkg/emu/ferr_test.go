@@ -95,7 +95,7 @@ func ferrSector(t *testing.T) []byte {
 		a.Pop(AX)
 		a.Iret()
 
-		hexRoutine(a)
+		hexRoutine(a, AX, false)
 
 		a.Label("cw")
 		a.DW(0)
@@ -112,15 +112,16 @@ func ferrSector(t *testing.T) []byte {
 	return p.Code
 }
 
-// hexRoutine assembles "hex", a routine that prints AX as four hex digits
-// on COM1 (it uses CX and DX).
-func hexRoutine(a *Asm) {
+// hexRoutine assembles "hex", a routine that prints r (AX or EAX) as hex
+// digits on COM1, and a newline after them when newline is set. It uses CX
+// and DX and works in the mode the code around it is assembled for.
+func hexRoutine(a *Asm, r Reg, newline bool) {
 	a.Label("hex")
 	a.Mov(DX, Imm(0x3F8))
-	a.Mov(CX, Imm(4))
+	a.Mov(CX, Imm(2*r.Size))
 	a.Label(".digit")
-	a.Rol(AX, Imm(4))
-	a.Push(AX)
+	a.Rol(r, Imm(4))
+	a.Push(r)
 	a.And(AL, Imm(0x0F))
 	a.Add(AL, Imm('0'))
 	a.Cmp(AL, Imm('9'+1))
@@ -128,8 +129,12 @@ func hexRoutine(a *Asm) {
 	a.Add(AL, Imm(7))
 	a.Label(".out")
 	a.Out(DX, AL)
-	a.Pop(AX)
+	a.Pop(r)
 	a.Loop(".digit")
+	if newline {
+		a.Mov(AL, Imm('\n'))
+		a.Out(DX, AL)
+	}
 	a.Ret()
 }
 

@@ -213,25 +213,7 @@ func probeSector(t *testing.T, pae bool, probes []probe) []byte {
 		a.Hlt()
 		a.JmpShort(".halt")
 
-		// hex prints EAX as eight hex digits and a newline on COM1.
-		a.Label("hex")
-		a.Mov(DX, Imm(0x3F8))
-		a.Mov(CX, Imm(8))
-		a.Label(".digit")
-		a.Rol(EAX, Imm(4))
-		a.Push(EAX)
-		a.And(AL, Imm(0x0F))
-		a.Add(AL, Imm('0'))
-		a.Cmp(AL, Imm('9'+1))
-		a.Jb(".out")
-		a.Add(AL, Imm(7))
-		a.Label(".out")
-		a.Out(DX, AL)
-		a.Pop(EAX)
-		a.Loop(".digit")
-		a.Mov(AL, Imm('\n'))
-		a.Out(DX, AL)
-		a.Ret()
+		hexRoutine(a, EAX, true) // EAX as eight hex digits and a newline
 
 		a.Align(8)
 		a.Label("gdt")
