@@ -138,17 +138,14 @@ func hexRoutine(a *Asm, r Reg, newline bool) {
 	a.Ret()
 }
 
-// An unmasked x87 exception with CR0.NE clear raises IRQ 13 once, as the
-// PC/AT wires FERR#; a masked one and one with CR0.NE set do not.
-func TestFPUErrorRaisesIRQ13(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs the core and SeaBIOS")
-	}
-	t.Parallel()
+// bootGuest boots a floppy whose boot sector is sector and waits until
+// COM1 has printed until; it returns COM1's output.
+func bootGuest(t *testing.T, mem uint32, sector []byte, until string, within time.Duration) string {
+	t.Helper()
 	serial := &syncBuffer{}
-	v := start(t, emu.Config{Memory: 16 << 20, Floppy: [2]string{floppyWith(t, ferrSector(t))}, Serial: serial})
-	deadline := time.Now().Add(90 * time.Second)
-	for !strings.Contains(serial.String(), "END\n") {
+	v := start(t, emu.Config{Memory: mem, Floppy: [2]string{floppyWith(t, sector)}, Serial: serial})
+	deadline := time.Now().Add(within)
+	for !strings.Contains(serial.String(), until) {
 		select {
 		case <-v.done:
 			t.Fatalf("machine stopped: %v; COM1:\n%s", v.err, serial.String())
@@ -159,9 +156,20 @@ func TestFPUErrorRaisesIRQ13(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	lines := strings.Split(strings.TrimSpace(serial.String()), "\n")
+	return serial.String()
+}
+
+// An unmasked x87 exception with CR0.NE clear raises IRQ 13 once, as the
+// PC/AT wires FERR#; a masked one and one with CR0.NE set do not.
+func TestFPUErrorRaisesIRQ13(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the core and SeaBIOS")
+	}
+	t.Parallel()
+	out := bootGuest(t, 16<<20, ferrSector(t), "END\n", 90*time.Second)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 4 {
-		t.Fatalf("COM1: %q", serial.String())
+		t.Fatalf("COM1: %q", out)
 	}
 	for i, c := range []struct{ count, why string }{
 		{"0001", "unmasked zero divide, CR0.NE clear"},

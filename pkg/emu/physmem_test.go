@@ -6,29 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/do86/do86/pkg/emu"
 )
 
 // runProbes boots the probe guest on a machine of mem bytes and returns
 // the values it printed, one per probe.
 func runProbes(t *testing.T, mem uint32, pae bool, probes []probe) []string {
 	t.Helper()
-	serial := &syncBuffer{}
-	v := start(t, emu.Config{Memory: mem, Floppy: [2]string{floppyWith(t, probeSector(t, pae, probes))}, Serial: serial})
-	deadline := time.Now().Add(120 * time.Second)
-	for !strings.Contains(serial.String(), "END\n") {
-		select {
-		case <-v.done:
-			t.Fatalf("machine stopped: %v; COM1:\n%s", v.err, serial.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the probe guest did not finish; COM1:\n%s", serial.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	out := serial.String()
+	out := bootGuest(t, mem, probeSector(t, pae, probes), "END\n", 120*time.Second)
 	lines := strings.Split(strings.TrimSpace(out[:strings.Index(out, "END\n")]), "\n")
 	if len(lines) != len(probes) {
 		t.Fatalf("%d results for %d probes: %q", len(lines), len(probes), out)

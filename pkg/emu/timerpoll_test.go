@@ -7,7 +7,6 @@ import (
 	"time"
 
 	. "github.com/do86/do86/internal/asm86"
-	"github.com/do86/do86/pkg/emu"
 )
 
 // seekPollSector is a real-mode boot sector of our own that starts a
@@ -95,23 +94,10 @@ func TestPollingGuestSeesDueEvent(t *testing.T) {
 		t.Skip("needs the core and SeaBIOS")
 	}
 	t.Parallel()
-	serial := &syncBuffer{}
-	v := start(t, emu.Config{Memory: 16 << 20, Floppy: [2]string{floppyWith(t, seekPollSector(t))}, Serial: serial})
-	deadline := time.Now().Add(90 * time.Second)
-	for !strings.Contains(serial.String(), "\n") {
-		select {
-		case <-v.done:
-			t.Fatalf("machine stopped: %v; COM1:\n%s", v.err, serial.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the guest did not finish; COM1:\n%s", serial.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	reads, err := strconv.ParseUint(strings.TrimSpace(serial.String()), 16, 32)
+	out := bootGuest(t, 16<<20, seekPollSector(t), "\n", 90*time.Second)
+	reads, err := strconv.ParseUint(strings.TrimSpace(out), 16, 32)
 	if err != nil {
-		t.Fatalf("COM1: %q", serial.String())
+		t.Fatalf("COM1: %q", out)
 	}
 	t.Logf("the seek's interrupt came after %d reads", reads)
 	if reads == 0 || reads > 12000 {
