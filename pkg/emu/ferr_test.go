@@ -20,16 +20,7 @@ import (
 func ferrSector(t *testing.T) []byte {
 	t.Helper()
 	p, err := Assemble(0x7C00, func(a *Asm) {
-		a.Cli()
-		a.Xor(AX, AX)
-		a.Mov(DS, AX)
-		a.Mov(SS, AX)
-		a.Mov(SP, Imm(0x7C00))
-		a.Mov(DX, Imm(0x3FB)) // COM1 LCR: 8N1, divisor latch off
-		a.Mov(AL, Imm(3))
-		a.Out(DX, AL)
-		a.Mov(Mem{Disp: 0x75 * 4, Size: 2}, L("irq13")) // the vector
-		a.Mov(Mem{Disp: 0x75*4 + 2, Size: 2}, Imm(0))
+		realModeStart(a, 0x75, "irq13")
 		a.In(AL, Imm(0xA1)) // unmask IRQ 13 on the slave PIC
 		a.And(AL, Imm(0xDF))
 		a.Out(Imm(0xA1), AL)
@@ -110,6 +101,21 @@ func ferrSector(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return p.Code
+}
+
+// realModeStart begins a boot sector: interrupts off, segments 0, the
+// stack below 0x7C00, COM1 set to 8N1, and interrupt vector at handler.
+func realModeStart(a *Asm, vector int, handler string) {
+	a.Cli()
+	a.Xor(AX, AX)
+	a.Mov(DS, AX)
+	a.Mov(SS, AX)
+	a.Mov(SP, Imm(0x7C00))
+	a.Mov(DX, Imm(0x3FB)) // COM1 LCR: 8N1, divisor latch off
+	a.Mov(AL, Imm(3))
+	a.Out(DX, AL)
+	a.Mov(Mem{Disp: vector * 4, Size: 2}, L(handler))
+	a.Mov(Mem{Disp: vector*4 + 2, Size: 2}, Imm(0))
 }
 
 // hexRoutine assembles "hex", a routine that prints r (AX or EAX) as hex

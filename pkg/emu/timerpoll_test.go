@@ -18,16 +18,7 @@ import (
 func seekPollSector(t *testing.T) []byte {
 	t.Helper()
 	p, err := Assemble(0x7C00, func(a *Asm) {
-		a.Cli()
-		a.Xor(AX, AX)
-		a.Mov(DS, AX)
-		a.Mov(SS, AX)
-		a.Mov(SP, Imm(0x7C00))
-		a.Mov(DX, Imm(0x3FB)) // COM1 LCR: 8N1, divisor latch off
-		a.Mov(AL, Imm(3))
-		a.Out(DX, AL)
-		a.Mov(Mem{Disp: 0x0E * 4, Size: 2}, L("irq6")) // the vector
-		a.Mov(Mem{Disp: 0x0E*4 + 2, Size: 2}, Imm(0))
+		realModeStart(a, 0x0E, "irq6")
 		a.In(AL, Imm(0x21)) // unmask IRQ 6
 		a.And(AL, Imm(0xBF))
 		a.Out(Imm(0x21), AL)
