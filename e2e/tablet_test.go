@@ -137,35 +137,6 @@ func (w *watcher) waitFor(what string, timeout time.Duration, ok func(img *image
 	}
 }
 
-// changedIn returns the bounding box of the pixels that differ inside r.
-func changedIn(a, b *image.RGBA, r image.Rectangle) image.Rectangle {
-	var box image.Rectangle
-	r = r.Intersect(a.Rect).Intersect(b.Rect)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			i, j := a.PixOffset(x, y), b.PixOffset(x, y)
-			if a.Pix[i] != b.Pix[j] || a.Pix[i+1] != b.Pix[j+1] || a.Pix[i+2] != b.Pix[j+2] {
-				box = box.Union(image.Rect(x, y, x+1, y+1))
-			}
-		}
-	}
-	return box
-}
-
-// blackShare is the share of pure black pixels in r.
-func blackShare(img *image.RGBA, r image.Rectangle) float64 {
-	n := 0
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			i := img.PixOffset(x, y)
-			if img.Pix[i]|img.Pix[i+1]|img.Pix[i+2] == 0 {
-				n++
-			}
-		}
-	}
-	return float64(n) / float64(r.Dx()*r.Dy())
-}
-
 // kolibriDesktop waits for KolibriOS's desktop and for its USB HID driver
 // to drive the tablet (the server then tells the client to send absolute
 // positions).
@@ -193,7 +164,7 @@ func (w *watcher) arrowIn(before *image.RGBA, r image.Rectangle) image.Point {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		img, _ := w.screen()
-		box = changedIn(before, img, around)
+		box = testenv.ChangedIn(before, img, around)
 		if box.Min.In(r) && box.Dx() >= 8 && box.Dy() >= 12 {
 			return box.Min
 		}
@@ -207,7 +178,7 @@ func (w *watcher) arrowIn(before *image.RGBA, r image.Rectangle) image.Point {
 func (w *watcher) waitShell() {
 	w.t.Helper()
 	w.waitFor("the SHELL window", 60*time.Second, func(img *image.RGBA, _ bool) bool {
-		return blackShare(img, shellConsole) > 0.9
+		return testenv.BlackShare(img, shellConsole) > 0.9
 	})
 }
 
@@ -230,7 +201,7 @@ func TestKolibriTabletVNC(t *testing.T) {
 		w.arrowIn(before, image.Rectangle{Min: p, Max: p.Add(image.Pt(1, 1))})
 	}
 	before, _ := w.screen()
-	if share := blackShare(before, shellConsole); share > 0.5 {
+	if share := testenv.BlackShare(before, shellConsole); share > 0.5 {
 		t.Fatalf("the console area is already %.0f%% black", 100*share)
 	}
 	w.cl.Pointer(0, shellIcon.X, shellIcon.Y)
@@ -353,8 +324,8 @@ func TestLinuxX11PointerFallback(t *testing.T) {
 	// X's pointer leaves the middle (the I-beam over the xterm) and shows
 	// down and left of it, on the root window, with X's acceleration.
 	w.waitFor("X's pointer moved down and left", 30*time.Second, func(img *image.RGBA, _ bool) bool {
-		left := changedIn(before, img, image.Rect(496, 368, 528, 400))
-		below := changedIn(before, img, image.Rect(0, 590, 512, 768)).Union(changedIn(before, img, image.Rect(0, 400, 280, 590)))
+		left := testenv.ChangedIn(before, img, image.Rect(496, 368, 528, 400))
+		below := testenv.ChangedIn(before, img, image.Rect(0, 590, 512, 768)).Union(testenv.ChangedIn(before, img, image.Rect(0, 400, 280, 590)))
 		return !left.Empty() && !below.Empty()
 	})
 }

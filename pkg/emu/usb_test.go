@@ -18,35 +18,6 @@ var (
 	kolibriScreenH = 768
 )
 
-// changedIn returns the bounding box of the pixels that differ inside r.
-func changedIn(a, b *image.RGBA, r image.Rectangle) image.Rectangle {
-	var box image.Rectangle
-	r = r.Intersect(a.Rect).Intersect(b.Rect)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			i, j := a.PixOffset(x, y), b.PixOffset(x, y)
-			if a.Pix[i] != b.Pix[j] || a.Pix[i+1] != b.Pix[j+1] || a.Pix[i+2] != b.Pix[j+2] {
-				box = box.Union(image.Rect(x, y, x+1, y+1))
-			}
-		}
-	}
-	return box
-}
-
-// blackShare is the share of pure black pixels in r.
-func blackShare(img *image.RGBA, r image.Rectangle) float64 {
-	n := 0
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			i := img.PixOffset(x, y)
-			if img.Pix[i]|img.Pix[i+1]|img.Pix[i+2] == 0 {
-				n++
-			}
-		}
-	}
-	return float64(n) / float64(r.Dx()*r.Dy())
-}
-
 // waitArrow waits until the screen, compared with before, shows the
 // guest's arrow drawn with its tip at p: the changed pixels around p start
 // exactly there (KolibriOS's arrow has its hot spot at its top left).
@@ -61,7 +32,7 @@ func (v *vm) waitArrowIn(before *image.RGBA, r image.Rectangle) {
 	var box image.Rectangle
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		box = changedIn(before, v.image(), image.Rect(r.Min.X-40, r.Min.Y-40, r.Max.X+40, r.Max.Y+40))
+		box = testenv.ChangedIn(before, v.image(), image.Rect(r.Min.X-40, r.Min.Y-40, r.Max.X+40, r.Max.Y+40))
 		if box.Min.In(r) && box.Dx() >= 8 && box.Dy() >= 12 {
 			return
 		}
@@ -98,7 +69,7 @@ func TestKolibriTablet(t *testing.T) {
 	before := v.image()
 	v.Pointer(kolibriScreenW-1, kolibriScreenH-1, kolibriScreenW, kolibriScreenH, 0, 0)
 	deadline = time.Now().Add(20 * time.Second)
-	for changedIn(before, v.image(), image.Rect(1000, 740, 1024, 768)).Max != image.Pt(1024, 768) {
+	for testenv.ChangedIn(before, v.image(), image.Rect(1000, 740, 1024, 768)).Max != image.Pt(1024, 768) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the arrow is not in the bottom right corner")
 		}
@@ -110,16 +81,16 @@ func TestKolibriTablet(t *testing.T) {
 	v.Pointer(250, 150, 512, 384, 0, 0)
 	v.waitArrowIn(before, image.Rect(500, 300, 502, 302))
 
-	if share := blackShare(v.image(), shellConsole); share > 0.5 {
+	if share := testenv.BlackShare(v.image(), shellConsole); share > 0.5 {
 		t.Fatalf("the console area is already %.0f%% black", 100*share)
 	}
 	v.Pointer(kolibriShell.X, kolibriShell.Y, kolibriScreenW, kolibriScreenH, 0, 1)
 	time.Sleep(100 * time.Millisecond)
 	v.Pointer(kolibriShell.X, kolibriShell.Y, kolibriScreenW, kolibriScreenH, 0, 0)
 	deadline = time.Now().Add(60 * time.Second)
-	for blackShare(v.image(), shellConsole) < 0.9 {
+	for testenv.BlackShare(v.image(), shellConsole) < 0.9 {
 		if time.Now().After(deadline) {
-			t.Fatalf("a click on SHELL did not open its window: the console area is %.0f%% black", 100*blackShare(v.image(), shellConsole))
+			t.Fatalf("a click on SHELL did not open its window: the console area is %.0f%% black", 100*testenv.BlackShare(v.image(), shellConsole))
 		}
 		time.Sleep(250 * time.Millisecond)
 	}

@@ -7,22 +7,9 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
-)
 
-// changedIn is the rectangle of pixels that differ between a and b in r.
-func changedIn(a, b *image.RGBA, r image.Rectangle) image.Rectangle {
-	var box image.Rectangle
-	r = r.Intersect(a.Rect).Intersect(b.Rect)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			i, j := a.PixOffset(x, y), b.PixOffset(x, y)
-			if a.Pix[i] != b.Pix[j] || a.Pix[i+1] != b.Pix[j+1] || a.Pix[i+2] != b.Pix[j+2] {
-				box = box.Union(image.Rect(x, y, x+1, y+1))
-			}
-		}
-	}
-	return box
-}
+	"github.com/do86/do86/internal/testenv"
+)
 
 // TestBrowserKolibriTablet: KolibriOS drives the USB tablet, the page
 // learns it from the stats and sends positions without capturing the
@@ -70,7 +57,7 @@ func TestBrowserKolibriTablet(t *testing.T) {
 		// The arrow's tip (its top-left pixel) in the screen pixel under
 		// the mouse, give or take the page's scaling.
 		waitCanvas(t, ctx, "#screen", "the arrow under the mouse", 20*time.Second, func(img *image.RGBA) bool {
-			c := changedIn(before, img, image.Rect(p.X-40, p.Y-40, p.X+40, p.Y+40))
+			c := testenv.ChangedIn(before, img, image.Rect(p.X-40, p.Y-40, p.X+40, p.Y+40))
 			return c.Min.In(image.Rect(p.X-1, p.Y-1, p.X+2, p.Y+2)) && c.Dx() >= 8 && c.Dy() >= 12
 		})
 	}
