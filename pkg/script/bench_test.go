@@ -2,15 +2,9 @@ package script_test
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
-
-	"github.com/do86/do86/internal/testenv"
-	"github.com/do86/do86/pkg/emu"
-	"github.com/do86/do86/pkg/pager"
-	"github.com/do86/do86/pkg/script"
 )
 
 // suite is ten FreeDOS tests: a command typed at the prompt and what its
@@ -34,27 +28,8 @@ var suite = []struct{ typed, answer string }{
 // An op is the whole suite of ten; restore-ms is one restore.
 func BenchmarkFreeDOSSuite(b *testing.B) {
 	ctx := context.Background()
-	store, err := pager.Open(filepath.Join(b.TempDir(), "store.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	cfg, err := emu.Resolve(ctx, emu.Request{Image: testenv.Image(b, "freedos722.img")})
-	if err != nil {
-		b.Fatal(err)
-	}
 	t0 := time.Now()
-	s, err := script.Start(cfg, script.Options{Store: store, Timeout: 3 * time.Minute})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.WaitText(ctx, regexp.MustCompile(`A:\\>`)); err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Save(ctx, "booted"); err != nil {
-		b.Fatal(err)
-	}
+	s := freeDOSAtPrompt(b, ctx, "booted")
 	b.Logf("boot and save: %v", time.Since(t0).Round(time.Millisecond))
 	answers := make([]*regexp.Regexp, len(suite))
 	for i, t := range suite {

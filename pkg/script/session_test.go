@@ -14,6 +14,34 @@ import (
 	"github.com/do86/do86/pkg/script"
 )
 
+// freeDOSAtPrompt boots FreeDOS in a session with a store of its own, waits
+// for its prompt and saves it there as name. The session is closed when
+// the test ends.
+func freeDOSAtPrompt(tb testing.TB, ctx context.Context, name string) *script.Session {
+	tb.Helper()
+	store, err := pager.Open(filepath.Join(tb.TempDir(), "store.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	cfg, err := emu.Resolve(ctx, emu.Request{Image: testenv.Image(tb, "freedos722.img")})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := script.Start(cfg, script.Options{Store: store, Timeout: 3 * time.Minute})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if _, err := s.WaitText(ctx, regexp.MustCompile(`A:\\>`)); err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.Save(ctx, name); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
 // TestRestoreRunning boots FreeDOS, saves it at its prompt, changes the
 // screen, and restores the snapshot into the running machine: the screen
 // is the saved one again, the guest takes keys, and a wait that times out
@@ -22,26 +50,7 @@ func TestRestoreRunning(t *testing.T) {
 	testenv.SkipShort(t, "the CPU core, SeaBIOS and the shared images")
 	t.Parallel()
 	ctx := context.Background()
-	store, err := pager.Open(filepath.Join(t.TempDir(), "store.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	cfg, err := emu.Resolve(ctx, emu.Request{Image: testenv.Image(t, "freedos722.img")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := script.Start(cfg, script.Options{Store: store, Timeout: 3 * time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.WaitText(ctx, regexp.MustCompile(`A:\\>`)); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Save(ctx, "prompt"); err != nil {
-		t.Fatal(err)
-	}
+	s := freeDOSAtPrompt(t, ctx, "prompt")
 	saved, _ := s.Text(ctx)
 	s.Type("echo before-restore\n")
 	if _, err := s.WaitText(ctx, regexp.MustCompile(`(?m)^before-restore`)); err != nil {
@@ -62,7 +71,7 @@ func TestRestoreRunning(t *testing.T) {
 	}
 	wctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
-	_, err = s.WaitText(wctx, regexp.MustCompile(`never shown`))
+	_, err := s.WaitText(wctx, regexp.MustCompile(`never shown`))
 	if !script.IsFailure(err) || !strings.Contains(err.Error(), "after-restore") {
 		t.Errorf("a wait that timed out: %v", err)
 	}
