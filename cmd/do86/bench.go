@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/do86/do86/internal/bench"
-	"github.com/do86/do86/pkg/images"
 )
 
 // benchFlags are do86 bench's flags (DESIGN.md lists them).
@@ -110,18 +108,7 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 	if f.only != "" {
 		o.Only = strings.Split(f.only, ",")
 	}
-	if f.kolibriPNG == "" {
-		// The reference picture beside the images, when there is one: the
-		// idle signal is less sure with builds that keep polling a while.
-		dir := f.imageDir
-		if dir == "" {
-			dir = os.Getenv(images.EnvImageDir)
-		}
-		if p := filepath.Join(dir, "kolibri.png"); dir != "" && isFile(p) {
-			f.kolibriPNG = p
-		}
-	}
-	if f.kolibriPNG != "" && f.kolibriPNG != "idle" {
+	if f.kolibriPNG != "" {
 		o.KolibriPNG = f.kolibriPNG
 		if i := strings.LastIndexByte(f.kolibriPNG, ','); i > 0 {
 			tol, err := strconv.ParseFloat(f.kolibriPNG[i+1:], 64)
@@ -150,10 +137,4 @@ func runBench(cmd *cobra.Command, f *benchFlags) error {
 		return fail(err)
 	}
 	return nil
-}
-
-// isFile reports whether path is a regular file.
-func isFile(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular()
 }

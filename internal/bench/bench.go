@@ -27,6 +27,9 @@ const (
 	GroupDirect  = "linux-direct"
 )
 
+// KolibriIdle, as Options.KolibriPNG, asks for the idle signal.
+const KolibriIdle = "idle"
+
 // Groups lists every group in report order.
 var Groups = []string{GroupLoops, GroupKolibri, GroupLinux, GroupDirect, GroupIdle}
 
@@ -46,8 +49,11 @@ type Options struct {
 	// ImageDir is where kolibri.img, linux.iso and freedos722.img are looked
 	// for ("": $DO86_IMAGE_DIR; KolibriOS also comes from the catalog).
 	ImageDir string
-	// KolibriPNG, when set, makes the desktop's completion signal the
-	// screen coming within Tolerance (mean RGB difference) of this picture.
+	// KolibriPNG makes the desktop's completion signal the screen coming
+	// within Tolerance (mean RGB difference) of this picture; "" takes
+	// kolibri.png in the image directory when there is one (the idle signal
+	// is less sure with builds that keep polling a while), and KolibriIdle
+	// the idle signal.
 	KolibriPNG string
 	Tolerance  float64
 	// BIOS and VGABIOS are the firmware files ("": Debian's SeaBIOS).
@@ -202,13 +208,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			s.Width, s.Height, s.QuietSeconds, s.IdleMIPS = 1024, 768, defaultQuiet, defaultIdleMIPS
 			s.MaxChangedPixels = defaultMaxChanged
 			s.Trace = o.Trace
-			if o.KolibriPNG != "" {
-				ref, err := LoadPNG(o.KolibriPNG)
+			png := o.KolibriPNG
+			if p, ok := imageFile(imageDir, "kolibri.png"); ok && png == "" {
+				png = p
+			}
+			if png != "" && png != KolibriIdle {
+				ref, err := LoadPNG(png)
 				if err != nil {
 					return nil, err
 				}
 				s.Width, s.Height = ref.Rect.Dx(), ref.Rect.Dy()
-				s.ReferencePNG, s.Tolerance = o.KolibriPNG, o.Tolerance
+				s.ReferencePNG, s.Tolerance = png, o.Tolerance
 				s.ReferenceRaw = filepath.Join(tmp, "kolibri.rgba")
 				if err := os.WriteFile(s.ReferenceRaw, ref.Pix, 0o644); err != nil {
 					return nil, err
