@@ -75,16 +75,7 @@ func TestBrowserKolibriTablet(t *testing.T) {
 	click(image.Pt(853, 163))
 	console := image.Rect(300, 200, 800, 450)
 	waitCanvas(t, ctx, "#screen", "the SHELL window", 60*time.Second, func(img *image.RGBA) bool {
-		n := 0
-		for y := console.Min.Y; y < console.Max.Y; y++ {
-			for x := console.Min.X; x < console.Max.X; x++ {
-				i := img.PixOffset(x, y)
-				if img.Pix[i]|img.Pix[i+1]|img.Pix[i+2] == 0 {
-					n++
-				}
-			}
-		}
-		return n*10 > console.Dx()*console.Dy()*9
+		return testenv.BlackShare(img, console) > 0.9
 	})
 	if locked2, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.pointerLockElement !== null`)); locked || locked2 {
 		t.Error("the page captured the pointer although the guest drives the tablet")
